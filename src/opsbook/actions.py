@@ -1,0 +1,172 @@
+"""Action items across postmortems: selection, ordering, and the table/JSON/CSV/iCalendar exports."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from opsbook import lint, load
+from opsbook.console import NO_HANDBOOK, fail, find_root
+from opsbook.model import ActionItem
+
+FORMATS = ("table", "json", "csv", "ics")
+OPEN_STATUSES = ("open", "in_progress")
+FIELDS = (
+    "uid", "id", "title", "owner", "due", "days_overdue", "status", "priority", "link",
+    "postmortem_id", "postmortem_title", "postmortem_path", "services",
+)
+
+
+def select(
+    items: Iterable[ActionItem],
+    today: dt.date,
+    *,
+    statuses: Sequence[str] = OPEN_STATUSES,
+    owner: str | None = None,
+    service: str | None = None,
+    overdue: bool = False,
+) -> list[ActionItem]:
+    """The items matching every filter given, overdue first (most overdue first), then by due."""
+    chosen = [
+        item
+        for item in items
+        if item.status in statuses
+        and (owner is None or item.owner == owner)
+        and (service is None or service in item.services)
+        and (not overdue or item.days_overdue(today) > 0)
+    ]
+    return sorted(chosen, key=lambda i: order_key(i, today))
+
+
+def order_key(item: ActionItem, today: dt.date) -> tuple[int, int, str, str]:
+    due = item.due.toordinal() if item.due else dt.date.max.toordinal()
+    return (-item.days_overdue(today), due, item.owner, item.uid)
+
+
+def as_record(item: ActionItem, today: dt.date) -> dict[str, Any]:
+    return {
+        "uid": item.uid,
+        "id": item.id,
+        "title": item.title,
+        "owner": item.owner,
+        "due": item.due.isoformat() if item.due else None,
+        "days_overdue": item.days_overdue(today),
+        "status": item.status,
+        "priority": item.priority,
+        "link": item.link,
+        "postmortem_id": item.postmortem_id,
+        "postmortem_title": item.postmortem_title,
+        "postmortem_path": item.postmortem_rel,
+        "services": list(item.services),
+    }
+
+
+def to_json(items: Sequence[ActionItem], today: dt.date) -> str:
+    return json.dumps([as_record(i, today) for i in items], indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(items: Sequence[ActionItem], today: dt.date) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        record = as_record(item, today)
+        record["services"] = ";".join(record["services"])
+        writer.writerow(record)
+    return out.getvalue()
+
+
+def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> str:
+    """An iCalendar file: one all-day event on each item's due date, with a stable UID."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//opsbook//action items//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Incident action items")
+    stamp = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
+    for item in items:
+        if item.due is None:
+            continue
+        event = Event()
+        event.add("uid", f"{item.uid}@opsbook")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.due)
+        event.add("dtend", item.due + dt.timedelta(days=1))
+        event.add("summary", f"{item.title} ({item.owner})")
+        event.add(
+            "description",
+            f"Action item from {item.postmortem_id}: {item.postmortem_title}. "
+            f"Status: {item.status}. Owner: {item.owner}.",
+        )
+        if item.link:
+            event.add("url", item.link)
+        event.add("categories", [item.status, *item.services])
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")
+
+
+def to_table(items: Sequence[ActionItem], today: dt.date) -> str:
+    headers = ("DUE", "OVERDUE", "STATUS", "OWNER", "TITLE", "POSTMORTEM")
+    rows = [
+        (
+            item.due.isoformat() if item.due else "-",
+            f"{item.days_overdue(today)}d" if item.days_overdue(today) else "",
+            item.status,
+            item.owner,
+            item.title,
+            item.postmortem_id,
+        )
+        for item in items
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in (headers, *rows)]
+    open_count = sum(i.is_open for i in items)
+    overdue_count = sum(i.days_overdue(today) > 0 for i in items)
+    lines.append(f"{len(items)} items, {open_count} open, {overdue_count} overdue")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"table": to_table, "json": to_json, "csv": to_csv, "ics": to_ics}
+
+
+def _run(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    if root is None:
+        return fail(NO_HANDBOOK)
+    try:
+        today = lint.today(args.today)
+    except ValueError:
+        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    try:
+        handbook = load.load_handbook(root)
+    except load.ConfigError as exc:
+        return fail(str(exc))
+    statuses = args.status or list(OPEN_STATUSES)
+    items = select(handbook.action_items, today, statuses=statuses, owner=args.owner,
+                   service=args.service, overdue=args.overdue)
+    sys.stdout.write(RENDERERS[args.format](items, today))
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add the `actions` command to the CLI."""
+    p = sub.add_parser("actions", help="list the action items of all postmortems",
+                       description="List action items across postmortems, overdue first.")
+    p.add_argument("--status", action="append",
+                   choices=("open", "in_progress", "done", "wont_do"),
+                   help="repeat for several (default: open and in_progress)")
+    p.add_argument("--owner", help="only this owner's items")
+    p.add_argument("--service", help="only items of postmortems about this service")
+    p.add_argument("--overdue", action="store_true", help="only items past their due date")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the date for 'overdue'")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    p.set_defaults(func=_run)

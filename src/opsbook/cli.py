@@ -1,0 +1,110 @@
+"""The `opsbook` command line: lint, schema, and the commands registered by their modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from opsbook import checks, lint, load, report, schemas
+from opsbook.console import EXIT_OK, EXIT_PROBLEMS, NO_HANDBOOK, fail, find_root
+
+def _lint(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    if root is None:
+        return fail(NO_HANDBOOK)
+    try:
+        options = checks.Options(today=lint.today(args.today), strict=args.strict)
+    except ValueError:
+        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    only: list[str] | None = None
+    if args.changed:
+        from opsbook import changed
+
+        try:
+            only = changed.changed_files(root, args.base)
+        except changed.GitError as exc:
+            return fail(str(exc))
+    if args.paths:
+        only = (only or []) + [load.rel_path(Path(p).resolve(), root) for p in args.paths]
+        missing = [p for p in args.paths if not Path(p).exists()]
+        if missing:
+            return fail(f"no such file: {', '.join(missing)}")
+    try:
+        result = lint.run(root, options, only)
+    except load.ConfigError as exc:
+        for p in exc.problems:
+            print(f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]",
+                  file=sys.stderr)
+        return fail(str(exc))
+    except schemas.SchemaError as exc:
+        return fail(str(exc))
+    sys.stdout.write(report.render(args.format, result.problems, result.files))
+    if args.format != "text":
+        print(report.summary(result.problems, len(result.files)), file=sys.stderr)
+    if result.errors or (args.strict and result.warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    text, _origin = schemas.schema_text(root, args.kind)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from opsbook import actions, adopt, generate, scaffold
+
+    parser = argparse.ArgumentParser(
+        prog="opsbook",
+        description="Incident-response runbooks, postmortems and policy as code.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("lint", help="check the metadata of runbooks, postmortems and policy.yml",
+                       description="Check frontmatter, references, decision trees, timelines, "
+                       "staleness and overdue action items. Exit 0: no errors; 1: errors (or "
+                       "warnings with --strict); 2: usage or configuration error.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="report on these files only (references still resolve handbook-wide)")
+    p.add_argument("--format", choices=report.FORMATS, default="text")
+    p.add_argument("--strict", action="store_true",
+                   help="stale runbooks become errors and warnings fail the run")
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="the date for staleness and overdue checks (default: OPSBOOK_TODAY or "
+                   "the real date)")
+    p.add_argument("--changed", action="store_true",
+                   help="only the files changed against a git ref (see --base)")
+    p.add_argument("--base", metavar="REF",
+                   help="with --changed: compare against REF (default: merge base with "
+                   "origin/main, else HEAD)")
+    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    p.set_defaults(func=_lint)
+
+    p = sub.add_parser("schema", help="print the JSON Schema in use")
+    p.add_argument("kind", choices=schemas.KINDS)
+    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    p.set_defaults(func=_schema)
+
+    for module in (generate, scaffold, adopt, actions):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

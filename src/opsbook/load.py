@@ -1,0 +1,424 @@
+"""Files to models: find the handbook, read documents and policy, keep every position."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opsbook import schemas, yamlsafe
+from opsbook.model import (
+    TIMELINE_KEYS,
+    ActionItem,
+    Answer,
+    Cadence,
+    Channel,
+    Contact,
+    DecisionTree,
+    Handbook,
+    Link,
+    Node,
+    Policy,
+    Postmortem,
+    Problem,
+    Role,
+    Runbook,
+    Severity,
+    Source,
+)
+
+POLICY_FILE = "policy.yml"
+RUNBOOK_DIR = "runbooks"
+POSTMORTEM_DIR = "postmortems"
+MARKERS = (POLICY_FILE, "mkdocs.yml")
+
+
+class ConfigError(Exception):
+    """The handbook cannot be checked at all (no policy, unreadable policy or schema)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above start holding policy.yml or mkdocs.yml."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if any((candidate / name).is_file() for name in MARKERS):
+            return candidate
+    return None
+
+
+def _walk_markdown(top: Path) -> list[Path]:
+    # os.walk does not follow directory symlinks by default, so a symlink loop cannot trap it.
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".md"))
+    return found
+
+
+def discover(root: Path) -> tuple[list[Path], list[Path]]:
+    """Runbook and postmortem Markdown files of a handbook, in a stable order."""
+    return _walk_markdown(root / RUNBOOK_DIR), _walk_markdown(root / POSTMORTEM_DIR)
+
+
+def rel_path(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@dataclass
+class _Text:
+    text: str
+    problems: list[Problem]
+
+
+def _read_text(path: Path, rel: str) -> _Text | None | list[Problem]:
+    """The file as text with newlines normalised, or the problems that stop reading it."""
+
+    def problem(line: int, col: int, rule: str, message: str) -> Problem:
+        return Problem(rel, line, col, "error", rule, message)
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return [problem(1, 1, "file-unreadable", f"cannot read the file ({reason}): fix or remove it")]
+    if b"\x00" in raw[:8192]:
+        return [
+            problem(1, 1, "file-binary", "this is a binary file, not Markdown: remove it or rename it")
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
+        return [
+            problem(
+                line,
+                column,
+                "file-encoding",
+                f"the file is not UTF-8 (byte 0x{byte:02x}): re-save it as UTF-8",
+            )
+        ]
+    problems: list[Problem] = []
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        problems.append(
+            Problem(rel, 1, 1, "warning", "file-bom", "the file starts with a byte order mark: "
+                    "save it as UTF-8 without BOM")
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _Text(text, problems)
+
+
+def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
+    """One Markdown document's frontmatter and body, or the problems that prevent reading it."""
+    rel = rel_path(path, root)
+    read = _read_text(path, rel)
+    if isinstance(read, list):
+        return None, read
+    if read is None:
+        return None, []
+    text, problems = read.text, read.problems
+    if not text.strip():
+        problems.append(
+            Problem(rel, 1, 1, "error", "file-empty", "the file is empty: add the frontmatter "
+                    "and body (see `opsbook new`) or delete it")
+        )
+        return None, problems
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        problems.append(
+            Problem(rel, 1, 1, "error", "file-no-frontmatter", "no frontmatter: start the file "
+                    "with a line '---', the YAML fields, and another line '---'")
+        )
+        return None, problems
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.append(
+            Problem(rel, 1, 1, "error", "file-unterminated-frontmatter", "the frontmatter "
+                    "opened on line 1 is never closed: add a line '---' after the last field")
+        )
+        return None, problems
+    source, parsed = _parse_yaml(path, rel, "\n".join(lines[1:end]), line_offset=1)
+    problems.extend(parsed)
+    if source is not None:
+        source.text = text
+        source.body = "\n".join(lines[end + 1 :])
+        source.body_line = end + 2
+    return source, problems
+
+
+def _parse_yaml(
+    path: Path, rel: str, text: str, line_offset: int
+) -> tuple[Source | None, list[Problem]]:
+    data, node, errors = yamlsafe.load(text, line_offset)
+    problems = [
+        Problem(rel, e.line + 1 + line_offset, e.column + 1, "error", e.rule, e.message)
+        for e in errors
+    ]
+    if node is None and errors:
+        return None, problems
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(rel, line_offset + 1, 1, "error", "schema-type", "the frontmatter must be "
+                    "a mapping of 'key: value' lines, not a list or a single value")
+        )
+        return None, problems
+    return Source(path=path, rel=rel, data=data, node=node, line_offset=line_offset), problems
+
+
+# Lenient accessors: models are built even from invalid data (the schema has already said
+# what is wrong), so that pages and cross-references still work for the rest of the file.
+
+
+def _str(data: dict[str, Any], key: str, default: str = "") -> str:
+    value = data.get(key, default)
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return default
+    return str(value)
+
+
+def _strs(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        return []
+    return [str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+
+
+def _int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A YYYY-MM-DD string as a date, or None if it is not one."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date-time string, or None if it does not parse."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _dicts(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def runbook_from(source: Source) -> Runbook:
+    d = source.data
+    return Runbook(
+        id=_str(d, "id"),
+        title=_str(d, "title") or source.path.stem,
+        service=_str(d, "service"),
+        owner=_str(d, "owner"),
+        severity=_strs(d, "severity"),
+        last_reviewed=parse_date(d.get("last_reviewed")),
+        status=_str(d, "status", "published"),
+        review_days=_int(d, "review_days"),
+        symptoms=_strs(d, "symptoms"),
+        tags=_strs(d, "tags"),
+        related=_strs(d, "related"),
+        links=[Link(_str(x, "title"), _str(x, "url")) for x in _dicts(d, "links")],
+        estimated_duration=_str(d, "estimated_duration"),
+        source=source,
+    )
+
+
+def postmortem_from(source: Source) -> Postmortem:
+    d = source.data
+    timeline_data = d.get("timeline") if isinstance(d.get("timeline"), dict) else {}
+    timeline: dict[str, dt.datetime] = {}
+    for key in TIMELINE_KEYS:
+        parsed = parse_datetime(timeline_data.get(key)) if timeline_data else None
+        if parsed is not None:
+            timeline[key] = parsed
+    pm = Postmortem(
+        id=_str(d, "id"),
+        title=_str(d, "title") or source.path.stem,
+        date=parse_date(d.get("date")),
+        severity=_str(d, "severity"),
+        services=_strs(d, "services"),
+        status=_str(d, "status"),
+        authors=_strs(d, "authors"),
+        timeline=timeline,
+        runbooks=_strs(d, "runbooks"),
+        source=source,
+    )
+    raw_items = d.get("action_items") if isinstance(d.get("action_items"), list) else []
+    for index, item in enumerate(raw_items or []):
+        if not isinstance(item, dict):
+            continue
+        pm.action_items.append(
+            ActionItem(
+                title=_str(item, "title"),
+                owner=_str(item, "owner"),
+                due=parse_date(item.get("due")),
+                status=_str(item, "status", "open"),
+                id=_str(item, "id"),
+                link=_str(item, "link"),
+                priority=_str(item, "priority"),
+                postmortem_id=pm.id,
+                postmortem_title=pm.title,
+                postmortem_rel=source.rel,
+                services=list(pm.services),
+                index=index,
+            )
+        )
+    return pm
+
+
+def policy_from(source: Source) -> Policy:
+    d = source.data
+    communication: dict[str, dict[str, Cadence]] = {}
+    comms = d.get("communication")
+    if isinstance(comms, dict):
+        for sev, per_channel in comms.items():
+            if isinstance(per_channel, dict):
+                communication[str(sev)] = {
+                    str(ch): Cadence(_str(c, "when"), _str(c, "every"))
+                    for ch, c in per_channel.items()
+                    if isinstance(c, dict)
+                }
+    review = d.get("review") if isinstance(d.get("review"), dict) else {}
+    return Policy(
+        severities=[
+            Severity(
+                id=_str(s, "id"),
+                name=_str(s, "name"),
+                definition=_str(s, "definition"),
+                examples=_strs(s, "examples"),
+                response_time=_str(s, "response_time"),
+                notify=_strs(s, "notify"),
+                review_days=_int(s, "review_days"),
+            )
+            for s in _dicts(d, "severities")
+        ],
+        channels=[Channel(_str(c, "id"), _str(c, "name")) for c in _dicts(d, "channels")],
+        communication=communication,
+        roles=[Role(_str(r, "id"), _str(r, "name"), _strs(r, "duties")) for r in _dicts(d, "roles")],
+        contacts=[
+            Contact(_str(c, "role"), _str(c, "name"), _str(c, "how")) for c in _dicts(d, "contacts")
+        ],
+        default_review_days=_int(review or {}, "default_days") or 90,
+        decision_trees=[
+            _tree_from(t, i) for i, t in enumerate(_dicts(d, "decision_trees"))
+        ],
+        source=source,
+    )
+
+
+def _tree_from(data: dict[str, Any], index: int) -> DecisionTree:
+    nodes: dict[str, Node] = {}
+    raw_nodes = data.get("nodes") if isinstance(data.get("nodes"), dict) else {}
+    for node_id, raw in (raw_nodes or {}).items():
+        if not isinstance(raw, dict):
+            continue
+        answers = [Answer(_str(a, "label"), _str(a, "next")) for a in _dicts(raw, "answers")]
+        # The yes/no shorthand: our loader keeps these keys as the strings "yes" and "no".
+        # Kept even beside answers: mixing is a lint error, but reachability should see both.
+        for key, label in (("yes", "Yes"), ("no", "No")):
+            if key in raw:
+                answers.append(Answer(label, _str(raw, key)))
+        nodes[str(node_id)] = Node(
+            id=str(node_id),
+            question=_str(raw, "question"),
+            answers=answers,
+            outcome=_str(raw, "outcome"),
+            runbook=_str(raw, "runbook"),
+            severity=_str(raw, "severity"),
+            description=_str(raw, "description"),
+        )
+    return DecisionTree(
+        id=_str(data, "id"), title=_str(data, "title"), start=_str(data, "start"), nodes=nodes,
+        index=index,
+    )
+
+
+def load_policy(root: Path) -> tuple[Policy, list[Problem]]:
+    """policy.yml as a model and its problems; raises ConfigError if it cannot be read at all."""
+    path = root / POLICY_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"no {POLICY_FILE} in {root}: create one (see `opsbook init`) to define severities, "
+            "channels and review intervals"
+        )
+    read = _read_text(path, POLICY_FILE)
+    if isinstance(read, list) or read is None:
+        problems = read if isinstance(read, list) else []
+        raise ConfigError(f"cannot read {POLICY_FILE}", problems)
+    source, problems = _parse_yaml(path, POLICY_FILE, read.text, line_offset=0)
+    problems = read.problems + problems
+    if source is None:
+        raise ConfigError(f"{POLICY_FILE} is not valid YAML", problems)
+    validator = schemas.validator(root, "policy")
+    problems.extend(schemas.validate(validator, source))
+    return policy_from(source), problems
+
+
+def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
+    """Load policy and every document under root; problems are collected, never raised.
+
+    Raises ConfigError only when the policy or a schema cannot be used at all.
+    """
+    policy, problems = load_policy(root)
+    handbook = Handbook(root=root, policy=policy, problems=problems)
+    runbook_paths, postmortem_paths = discover(root) if paths is None else _split(root, paths)
+    runbook_validator = schemas.validator(root, "runbook")
+    postmortem_validator = schemas.validator(root, "postmortem")
+    for kind, kind_paths in (("runbook", runbook_paths), ("postmortem", postmortem_paths)):
+        validator = runbook_validator if kind == "runbook" else postmortem_validator
+        for path in kind_paths:
+            rel = rel_path(path, root)
+            try:
+                source, doc_problems = read_source(path, root)
+                if source is not None:
+                    doc_problems.extend(schemas.validate(validator, source))
+                    if kind == "runbook":
+                        handbook.runbooks.append(runbook_from(source))
+                    else:
+                        handbook.postmortems.append(postmortem_from(source))
+                else:
+                    handbook.broken[rel] = kind
+            except Exception as exc:  # one bad file must never hide the others
+                doc_problems = [
+                    Problem(rel, 1, 1, "error", "internal", f"opsbook could not check this file "
+                            f"({type(exc).__name__}: {exc}); please report it")
+                ]
+                handbook.broken[rel] = kind
+            handbook.problems.extend(doc_problems)
+    return handbook
+
+
+def _split(root: Path, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    runbooks: list[Path] = []
+    postmortems: list[Path] = []
+    for path in paths:
+        rel = rel_path(path.resolve() if not path.is_absolute() else path, root)
+        (postmortems if rel.startswith(POSTMORTEM_DIR + "/") else runbooks).append(path)
+    return runbooks, postmortems

@@ -1,0 +1,288 @@
+"""Plain data: the handbook's documents, its policy, and the problems found in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Level = Literal["error", "warning"]
+
+# A key path into loaded YAML data, e.g. ("action_items", 0, "due").
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where it is, how bad, which rule, and how to fix it."""
+
+    path: str
+    line: int
+    column: int
+    level: Level
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based line and column in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Source:
+    """A document's parsed YAML mapping, with its composed node tree kept for positions."""
+
+    path: Path
+    rel: str
+    data: dict[str, Any]
+    node: Any = None
+    line_offset: int = 0
+    text: str = ""
+    body: str = ""
+    body_line: int = 1
+
+    def mark(self, key_path: KeyPath, *, key: bool = False) -> Mark:
+        """Where a value (or its key) stands, falling back to the nearest enclosing node."""
+        # Walks the composed YAML node tree (duck-typed: mapping values are (key, value) pairs).
+        node = self.node
+        if node is None:
+            return Mark(self.line_offset + 1, 1)
+        best = node.start_mark
+        for i, step in enumerate(key_path):
+            last = i == len(key_path) - 1
+            child = None
+            kind = getattr(node, "id", "")
+            if kind == "sequence" and isinstance(step, int):
+                if 0 <= step < len(node.value):
+                    child = node.value[step]
+            elif kind == "mapping":
+                for k, v in node.value:
+                    if getattr(k, "value", None) == step:
+                        if key and last:
+                            best = k.start_mark
+                            child = None
+                            break
+                        child = v
+                        break
+            if child is None:
+                break
+            node = child
+            best = node.start_mark
+        return Mark(best.line + 1 + self.line_offset, best.column + 1)
+
+
+@dataclass
+class Link:
+    title: str
+    url: str
+
+
+@dataclass
+class Runbook:
+    id: str
+    title: str
+    service: str
+    owner: str
+    severity: list[str]
+    last_reviewed: dt.date | None
+    status: str = "published"
+    review_days: int | None = None
+    symptoms: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    estimated_duration: str = ""
+    source: Source | None = None
+
+    @property
+    def rel(self) -> str:
+        return self.source.rel if self.source else ""
+
+
+TIMELINE_KEYS = ("started", "detected", "acknowledged", "mitigated", "resolved")
+
+
+@dataclass
+class ActionItem:
+    title: str
+    owner: str
+    due: dt.date | None
+    status: str
+    id: str = ""
+    link: str = ""
+    priority: str = ""
+    postmortem_id: str = ""
+    postmortem_title: str = ""
+    postmortem_rel: str = ""
+    services: list[str] = field(default_factory=list)
+    index: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("open", "in_progress")
+
+    def days_overdue(self, today: dt.date) -> int:
+        """Whole days past due for an open item, else 0."""
+        if not self.is_open or self.due is None:
+            return 0
+        return max(0, (today - self.due).days)
+
+    @property
+    def uid(self) -> str:
+        """A stable identifier across builds: the postmortem id and the item's id or position."""
+        return f"{self.postmortem_id}/{self.id or self.index + 1}"
+
+
+@dataclass
+class Postmortem:
+    id: str
+    title: str
+    date: dt.date | None
+    severity: str
+    services: list[str]
+    status: str
+    authors: list[str] = field(default_factory=list)
+    timeline: dict[str, dt.datetime] = field(default_factory=dict)
+    runbooks: list[str] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    source: Source | None = None
+
+    @property
+    def rel(self) -> str:
+        return self.source.rel if self.source else ""
+
+    def duration(self, start: str, end: str) -> dt.timedelta | None:
+        """Time between two key times, when both are known."""
+        if start in self.timeline and end in self.timeline:
+            return self.timeline[end] - self.timeline[start]
+        return None
+
+
+@dataclass
+class Severity:
+    id: str
+    name: str
+    definition: str
+    examples: list[str] = field(default_factory=list)
+    response_time: str = ""
+    notify: list[str] = field(default_factory=list)
+    review_days: int | None = None
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+
+
+@dataclass
+class Cadence:
+    when: str
+    every: str
+
+
+@dataclass
+class Role:
+    id: str
+    name: str
+    duties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Contact:
+    role: str
+    name: str
+    how: str
+
+
+@dataclass
+class Answer:
+    label: str
+    next: str
+
+
+@dataclass
+class Node:
+    id: str
+    question: str = ""
+    answers: list[Answer] = field(default_factory=list)
+    outcome: str = ""
+    runbook: str = ""
+    severity: str = ""
+    description: str = ""
+
+    @property
+    def is_outcome(self) -> bool:
+        return bool(self.outcome) and not self.answers
+
+
+@dataclass
+class DecisionTree:
+    id: str
+    title: str
+    start: str
+    nodes: dict[str, Node]
+    index: int = 0
+
+
+@dataclass
+class Policy:
+    severities: list[Severity] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
+    communication: dict[str, dict[str, Cadence]] = field(default_factory=dict)
+    roles: list[Role] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    default_review_days: int = 90
+    decision_trees: list[DecisionTree] = field(default_factory=list)
+    source: Source | None = None
+
+    def severity(self, severity_id: str) -> Severity | None:
+        return next((s for s in self.severities if s.id == severity_id), None)
+
+    def rank(self, severity_id: str) -> int:
+        """Position in the policy's order (0 = most severe); unknown ids sort last."""
+        for i, s in enumerate(self.severities):
+            if s.id == severity_id:
+                return i
+        return len(self.severities)
+
+
+@dataclass
+class Handbook:
+    """Everything loaded from one handbook directory, plus the problems met while loading."""
+
+    root: Path
+    policy: Policy
+    runbooks: list[Runbook] = field(default_factory=list)
+    postmortems: list[Postmortem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Documents that could not be turned into a model (bad YAML, wrong types), by relative path.
+    broken: dict[str, str] = field(default_factory=dict)
+
+    def runbook(self, runbook_id: str) -> Runbook | None:
+        return next((r for r in self.runbooks if r.id == runbook_id), None)
+
+    @property
+    def action_items(self) -> list[ActionItem]:
+        return [item for pm in self.postmortems for item in pm.action_items]
+
+    @property
+    def services(self) -> list[str]:
+        names = {r.service for r in self.runbooks if r.service}
+        names.update(s for pm in self.postmortems for s in pm.services if s)
+        return sorted(names)

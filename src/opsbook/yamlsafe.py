@@ -1,0 +1,191 @@
+"""YAML to plain data with the traps of PyYAML's defaults removed, and errors as positions.
+
+We compose with libyaml (the C parser) and build the Python values ourselves from the node
+tree: that keeps every node's position for messages, reports duplicate keys (PyYAML keeps
+the last one silently), and bounds alias expansion so a "billion laughs" document fails fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Beyond this many values a document is not a runbook but an alias bomb.
+MAX_NODES = 100_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader whose resolvers keep dates as strings and read only true/false as booleans."""
+
+
+_DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+_int_constructor = yaml.SafeLoader.construct_yaml_int
+_float_constructor = yaml.SafeLoader.construct_yaml_float
+
+
+@dataclass
+class YamlError:
+    """A problem found while reading YAML: 0-based line and column within the text given."""
+
+    line: int
+    column: int
+    rule: str
+    message: str
+
+
+class _Builder:
+    def __init__(self, line_offset: int) -> None:
+        self.line_offset = line_offset
+        self.count = 0
+        self.errors: list[YamlError] = []
+        self._constructor = yaml.SafeLoader("")
+        self._active: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self._active:
+            raise _Recursive(node)
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(child) for child in node.value]
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node)
+        finally:
+            self._active.discard(id(node))
+        return None
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:str":
+            return node.value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return node.value.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return _int_constructor(self._constructor, node)
+        if tag == "tag:yaml.org,2002:float":
+            return _float_constructor(self._constructor, node)
+        # Explicit tags (!!timestamp, !custom) carry no meaning in a handbook: keep the text.
+        return node.value
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.errors.append(
+                    YamlError(
+                        key_node.start_mark.line,
+                        key_node.start_mark.column,
+                        "yaml-key",
+                        "a mapping key must be a plain value, not a list or mapping",
+                    )
+                )
+                continue
+            key = self._scalar(key_node)
+            if isinstance(key, bool) or key is None:
+                key = key_node.value
+            if key in seen:
+                first = seen[key].start_mark
+                self.errors.append(
+                    YamlError(
+                        key_node.start_mark.line,
+                        key_node.start_mark.column,
+                        "yaml-duplicate-key",
+                        f"duplicate key '{key}' (first defined on line "
+                        f"{first.line + 1 + self.line_offset}): remove one of them; "
+                        "YAML would silently keep only the last",
+                    )
+                )
+                continue
+            seen[key] = key_node
+            result[key] = self.build(value_node)
+        return result
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+class _Recursive(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def load(text: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None, list[YamlError]]:
+    """Parse one YAML document; returns (data, root node, errors). Never raises for bad input."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line, mark.column) if mark else (0, 0)
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        hint = _syntax_hint(problem, text, line)
+        return None, None, [YamlError(line, column, "yaml-syntax", f"{problem}{context}{hint}")]
+    except yaml.YAMLError as exc:
+        return None, None, [YamlError(0, 0, "yaml-syntax", str(exc))]
+    except RecursionError:
+        return None, None, [YamlError(0, 0, "yaml-syntax", "YAML nested too deeply")]
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, None, []
+    builder = _Builder(line_offset)
+    try:
+        data = builder.build(node)
+    except _TooBig as exc:
+        mark = exc.node.start_mark
+        return (
+            None,
+            None,
+            [
+                YamlError(
+                    mark.line,
+                    mark.column,
+                    "yaml-too-large",
+                    f"YAML expands to more than {MAX_NODES:,} values (an alias bomb?): "
+                    "remove the nested anchors and aliases",
+                )
+            ],
+        )
+    except _Recursive as exc:
+        mark = exc.node.start_mark
+        return None, None, [YamlError(mark.line, mark.column, "yaml-syntax", "recursive alias")]
+    except RecursionError:
+        return None, None, [YamlError(0, 0, "yaml-syntax", "YAML nested too deeply")]
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        return None, None, [YamlError(0, 0, "yaml-syntax", f"invalid value: {exc}")]
+    return data, node, builder.errors
+
+
+def _syntax_hint(problem: str, text: str, line: int) -> str:
+    lines = text.splitlines()
+    if "\t" in problem or (0 <= line < len(lines) and "\t" in lines[line]):
+        return ": YAML allows no tabs for indentation, use spaces"
+    if "mapping values are not allowed" in problem:
+        return ": quote the value if it contains ': '"
+    if "could not find expected ':'" in problem:
+        return ": each line needs 'key: value'; check the indentation and quotes"
+    return ": fix the YAML syntax at this position"

@@ -1,4 +1,4 @@
-"""Action items across postmortems: selection, ordering, and the table/JSON/CSV/iCalendar exports."""
+"""Action items across postmortems: selection, order, and table, JSON, CSV and iCalendar."""
 
 from __future__ import annotations
 
@@ -18,8 +18,19 @@ from opsbook.model import ActionItem
 FORMATS = ("table", "json", "csv", "ics")
 OPEN_STATUSES = ("open", "in_progress")
 FIELDS = (
-    "uid", "id", "title", "owner", "due", "days_overdue", "status", "priority", "link",
-    "postmortem_id", "postmortem_title", "postmortem_path", "services",
+    "uid",
+    "id",
+    "title",
+    "owner",
+    "due",
+    "days_overdue",
+    "status",
+    "priority",
+    "link",
+    "postmortem_id",
+    "postmortem_title",
+    "postmortem_path",
+    "services",
 )
 
 
@@ -109,7 +120,8 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
             event.add("url", item.link)
         event.add("categories", [item.status, *item.services])
         cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    ical: bytes = cal.to_ical()
+    return ical.decode("utf-8")
 
 
 def to_table(items: Sequence[ActionItem], today: dt.date) -> str:
@@ -126,8 +138,10 @@ def to_table(items: Sequence[ActionItem], today: dt.date) -> str:
         for item in items
     ]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in (headers, *rows)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *rows)
+    ]
     open_count = sum(i.is_open for i in items)
     overdue_count = sum(i.days_overdue(today) > 0 for i in items)
     lines.append(f"{len(items)} items, {open_count} open, {overdue_count} overdue")
@@ -150,19 +164,31 @@ def _run(args: argparse.Namespace) -> int:
     except load.ConfigError as exc:
         return fail(str(exc))
     statuses = args.status or list(OPEN_STATUSES)
-    items = select(handbook.action_items, today, statuses=statuses, owner=args.owner,
-                   service=args.service, overdue=args.overdue)
+    items = select(
+        handbook.action_items,
+        today,
+        statuses=statuses,
+        owner=args.owner,
+        service=args.service,
+        overdue=args.overdue,
+    )
     sys.stdout.write(RENDERERS[args.format](items, today))
     return 0
 
 
 def register(sub: Any) -> None:
     """Add the `actions` command to the CLI."""
-    p = sub.add_parser("actions", help="list the action items of all postmortems",
-                       description="List action items across postmortems, overdue first.")
-    p.add_argument("--status", action="append",
-                   choices=("open", "in_progress", "done", "wont_do"),
-                   help="repeat for several (default: open and in_progress)")
+    p = sub.add_parser(
+        "actions",
+        help="list the action items of all postmortems",
+        description="List action items across postmortems, overdue first.",
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=("open", "in_progress", "done", "wont_do"),
+        help="repeat for several (default: open and in_progress)",
+    )
     p.add_argument("--owner", help="only this owner's items")
     p.add_argument("--service", help="only items of postmortems about this service")
     p.add_argument("--overdue", action="store_true", help="only items past their due date")

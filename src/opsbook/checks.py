@@ -23,8 +23,9 @@ from opsbook.model import (
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b")
 
 
-def _at(source: Source | None, key_path: KeyPath, level: Level, rule: str, msg: str,
-        key: bool = False) -> Problem:
+def _at(
+    source: Source | None, key_path: KeyPath, level: Level, rule: str, msg: str, key: bool = False
+) -> Problem:
     if source is None:
         return Problem("", 1, 1, level, rule, msg)
     mark = source.mark(key_path, key=key)
@@ -87,26 +88,43 @@ def _duplicate_ids(handbook: Handbook) -> Iterator[Problem]:
             first = seen[doc.id]
             first_rel = first.rel if first else "?"
             first_line = first.mark(("id",)).line if first else 1
-            yield _at(doc.source, ("id",), "error", "id-duplicate",
-                      f"id '{doc.id}' is already used by {first_rel}:{first_line}: "
-                      "give this document a new id")
+            yield _at(
+                doc.source,
+                ("id",),
+                "error",
+                "id-duplicate",
+                f"id '{doc.id}' is already used by {first_rel}:{first_line}: "
+                "give this document a new id",
+            )
         else:
             seen[doc.id] = doc.source
 
 
-def _severity_ref(policy: Policy, sev_id: str, source: Source | None, path: KeyPath
-                  ) -> Iterator[Problem]:
+def _severity_ref(
+    policy: Policy, sev_id: str, source: Source | None, path: KeyPath
+) -> Iterator[Problem]:
     if sev_id and policy.severity(sev_id) is None:
         known = ", ".join(s.id for s in policy.severities)
-        yield _at(source, path, "error", "ref-severity",
-                  f"unknown severity '{sev_id}': use one of policy.yml's severities ({known})")
+        yield _at(
+            source,
+            path,
+            "error",
+            "ref-severity",
+            f"unknown severity '{sev_id}': use one of policy.yml's severities ({known})",
+        )
 
 
-def _runbook_ref(handbook: Handbook, rb_id: str, source: Source | None, path: KeyPath
-                 ) -> Iterator[Problem]:
+def _runbook_ref(
+    handbook: Handbook, rb_id: str, source: Source | None, path: KeyPath
+) -> Iterator[Problem]:
     if rb_id and handbook.runbook(rb_id) is None:
-        yield _at(source, path, "error", "ref-runbook",
-                  f"unknown runbook id '{rb_id}': no runbook has this id; check the spelling")
+        yield _at(
+            source,
+            path,
+            "error",
+            "ref-runbook",
+            f"unknown runbook id '{rb_id}': no runbook has this id; check the spelling",
+        )
 
 
 def _policy(policy: Policy) -> Iterator[Problem]:
@@ -115,19 +133,34 @@ def _policy(policy: Policy) -> Iterator[Problem]:
     channel_ids = {c.id for c in policy.channels}
     for sev_id, per_channel in policy.communication.items():
         if sev_id not in sev_ids:
-            yield _at(src, ("communication", sev_id), "error", "ref-severity",
-                      f"communication names unknown severity '{sev_id}': use an id from "
-                      "severities", key=True)
+            yield _at(
+                src,
+                ("communication", sev_id),
+                "error",
+                "ref-severity",
+                f"communication names unknown severity '{sev_id}': use an id from severities",
+                key=True,
+            )
         for ch_id in per_channel:
             if ch_id not in channel_ids:
-                yield _at(src, ("communication", sev_id, ch_id), "error", "ref-channel",
-                          f"unknown channel '{ch_id}': add it to channels or fix the id",
-                          key=True)
+                yield _at(
+                    src,
+                    ("communication", sev_id, ch_id),
+                    "error",
+                    "ref-channel",
+                    f"unknown channel '{ch_id}': add it to channels or fix the id",
+                    key=True,
+                )
     role_ids = {r.id for r in policy.roles}
     for i, contact in enumerate(policy.contacts):
         if contact.role and contact.role not in role_ids:
-            yield _at(src, ("contacts", i, "role"), "error", "ref-role",
-                      f"unknown role '{contact.role}': use an id from roles")
+            yield _at(
+                src,
+                ("contacts", i, "role"),
+                "error",
+                "ref-role",
+                f"unknown role '{contact.role}': use an id from roles",
+            )
 
 
 def _trees(handbook: Handbook) -> Iterator[Problem]:
@@ -147,33 +180,61 @@ def _tree(tree: DecisionTree, handbook: Handbook, src: Source | None) -> Iterato
             maybe = trees[tree.index].get("nodes")
             raw_nodes = maybe if isinstance(maybe, dict) else {}
     if tree.start not in tree.nodes:
-        yield _at(src, (*base, "start"), "error", "tree-unknown-node",
-                  f"tree '{tree.id}' starts at '{tree.start}', which is not one of its nodes")
+        yield _at(
+            src,
+            (*base, "start"),
+            "error",
+            "tree-unknown-node",
+            f"tree '{tree.id}' starts at '{tree.start}', which is not one of its nodes",
+        )
         return
     for node in tree.nodes.values():
         raw = raw_nodes.get(node.id, {}) if isinstance(raw_nodes, dict) else {}
         node_path: KeyPath = (*nodes_path, node.id)
         if isinstance(raw, dict) and "answers" in raw and ("yes" in raw or "no" in raw):
             key = "yes" if "yes" in raw else "no"
-            yield _at(src, (*node_path, key), "error", "tree-mixed-answers",
-                      f"node '{node.id}' has both 'answers:' and the '{key}:' shorthand: "
-                      "keep one form", key=True)
+            yield _at(
+                src,
+                (*node_path, key),
+                "error",
+                "tree-mixed-answers",
+                f"node '{node.id}' has both 'answers:' and the '{key}:' shorthand: keep one form",
+                key=True,
+            )
         if node.outcome and node.answers:
-            yield _at(src, node_path, "error", "tree-mixed-answers",
-                      f"node '{node.id}' has both an outcome and answers: split it into two nodes")
+            yield _at(
+                src,
+                node_path,
+                "error",
+                "tree-mixed-answers",
+                f"node '{node.id}' has both an outcome and answers: split it into two nodes",
+            )
         if not node.outcome and not node.answers:
-            yield _at(src, node_path, "error", "tree-dead-end",
-                      f"node '{node.id}' has no answers and no outcome: the path ends "
-                      "without telling the reader what to do; add 'outcome:' or answers",
-                      key=True)
+            yield _at(
+                src,
+                node_path,
+                "error",
+                "tree-dead-end",
+                f"node '{node.id}' has no answers and no outcome: the path ends "
+                "without telling the reader what to do; add 'outcome:' or answers",
+                key=True,
+            )
         for i, answer in enumerate(node.answers):
             if answer.next not in tree.nodes:
-                path = (*node_path, "answers", i, "next") if "answers" in raw else (
-                    *node_path, answer.label.lower())
+                path = (
+                    (*node_path, "answers", i, "next")
+                    if "answers" in raw
+                    else (*node_path, answer.label.lower())
+                )
                 known = ", ".join(tree.nodes)
-                yield _at(src, path, "error", "tree-unknown-node",
-                          f"answer '{answer.label}' of node '{node.id}' goes to '{answer.next}', "
-                          f"which is not a node of tree '{tree.id}' ({known})")
+                yield _at(
+                    src,
+                    path,
+                    "error",
+                    "tree-unknown-node",
+                    f"answer '{answer.label}' of node '{node.id}' goes to '{answer.next}', "
+                    f"which is not a node of tree '{tree.id}' ({known})",
+                )
         if node.runbook:
             yield from _runbook_ref(handbook, node.runbook, src, (*node_path, "runbook"))
         if node.severity:
@@ -203,14 +264,26 @@ def _tree_shape(tree: DecisionTree, src: Source | None, nodes_path: KeyPath) -> 
         else:
             state[node_id] = "black"
     for frm, to in cycles:
-        yield _at(src, (*nodes_path, frm), "error", "tree-cycle",
-                  f"tree '{tree.id}' loops: node '{frm}' leads back to '{to}'; every path must "
-                  "end at an outcome", key=True)
+        yield _at(
+            src,
+            (*nodes_path, frm),
+            "error",
+            "tree-cycle",
+            f"tree '{tree.id}' loops: node '{frm}' leads back to '{to}'; every path must "
+            "end at an outcome",
+            key=True,
+        )
     for node_id in tree.nodes:
         if node_id not in state:
-            yield _at(src, (*nodes_path, node_id), "error", "tree-unreachable",
-                      f"node '{node_id}' of tree '{tree.id}' cannot be reached from its start "
-                      f"'{tree.start}': link it from an answer or remove it", key=True)
+            yield _at(
+                src,
+                (*nodes_path, node_id),
+                "error",
+                "tree-unreachable",
+                f"node '{node_id}' of tree '{tree.id}' cannot be reached from its start "
+                f"'{tree.start}': link it from an answer or remove it",
+                key=True,
+            )
 
 
 def _runbook(runbook: Runbook, handbook: Handbook, options: Options) -> Iterator[Problem]:
@@ -223,9 +296,14 @@ def _runbook(runbook: Runbook, handbook: Handbook, options: Options) -> Iterator
         due = review_due(runbook, handbook.policy)
         days = review_interval(runbook, handbook.policy)
         level: Level = "error" if options.strict else "warning"
-        yield _at(src, ("last_reviewed",), level, "stale",
-                  f"last reviewed {runbook.last_reviewed}, review was due {due} (every {days} "
-                  "days): review the runbook and update last_reviewed")
+        yield _at(
+            src,
+            ("last_reviewed",),
+            level,
+            "stale",
+            f"last reviewed {runbook.last_reviewed}, review was due {due} (every {days} "
+            "days): review the runbook and update last_reviewed",
+        )
 
 
 def _postmortem(pm: Postmortem, handbook: Handbook, options: Options) -> Iterator[Problem]:
@@ -237,20 +315,40 @@ def _postmortem(pm: Postmortem, handbook: Handbook, options: Options) -> Iterato
     for item in pm.action_items:
         path: KeyPath = ("action_items", item.index, "due")
         if item.due and pm.date and item.due < pm.date:
-            yield _at(src, path, "error", "pm-due-before-incident",
-                      f"action item '{item.title}' is due {item.due}, before the incident on "
-                      f"{pm.date}: fix the due date")
+            yield _at(
+                src,
+                path,
+                "error",
+                "pm-due-before-incident",
+                f"action item '{item.title}' is due {item.due}, before the incident on "
+                f"{pm.date}: fix the due date",
+            )
         if item.is_open and item.due and item.due < options.today:
-            yield _at(src, path, "warning", "action-overdue",
-                      f"action item '{item.title}' ({item.owner}) is {item.days_overdue(options.today)}"
-                      f" days overdue (due {item.due}): finish it, or move 'due' and say why")
+            yield _at(
+                src,
+                path,
+                "warning",
+                "action-overdue",
+                f"action item '{item.title}' ({item.owner}) is {item.days_overdue(options.today)}"
+                f" days overdue (due {item.due}): finish it, or move 'due' and say why",
+            )
     if pm.status == "published":
         if not pm.action_items and src is not None and "action_items" not in src.data:
-            yield _at(src, (), "error", "pm-no-action-items",
-                      "a published postmortem needs action_items: add what will prevent a repeat")
+            yield _at(
+                src,
+                (),
+                "error",
+                "pm-no-action-items",
+                "a published postmortem needs action_items: add what will prevent a repeat",
+            )
         elif not pm.action_items:
-            yield _at(src, ("action_items",), "error", "pm-no-action-items",
-                      "a published postmortem needs action_items: add what will prevent a repeat")
+            yield _at(
+                src,
+                ("action_items",),
+                "error",
+                "pm-no-action-items",
+                "a published postmortem needs action_items: add what will prevent a repeat",
+            )
         yield from _placeholders(pm)
 
 
@@ -267,23 +365,38 @@ def _timeline(pm: Postmortem) -> Iterator[Problem]:
             continue
         parsed = pm.timeline.get(key)
         if parsed is None:
-            yield _at(src, ("timeline", key), "error", "pm-time-format",
-                      f"timeline.{key} '{value}' is not an ISO 8601 date-time: write e.g. "
-                      "2026-06-03T14:02:00+00:00")
+            yield _at(
+                src,
+                ("timeline", key),
+                "error",
+                "pm-time-format",
+                f"timeline.{key} '{value}' is not an ISO 8601 date-time: write e.g. "
+                "2026-06-03T14:02:00+00:00",
+            )
         elif parsed.tzinfo is None:
-            yield _at(src, ("timeline", key), "error", "pm-time-offset",
-                      f"timeline.{key} '{value}' has no UTC offset: add one, e.g. "
-                      f"{value}+00:00 or {value}Z")
+            yield _at(
+                src,
+                ("timeline", key),
+                "error",
+                "pm-time-offset",
+                f"timeline.{key} '{value}' has no UTC offset: add one, e.g. "
+                f"{value}+00:00 or {value}Z",
+            )
     previous: tuple[str, dt.datetime] | None = None
     for key in TIMELINE_KEYS:
         current = pm.timeline.get(key)
         if current is None or current.tzinfo is None:
             continue
         if previous is not None and current < previous[1]:
-            yield _at(src, ("timeline", key), "error", "pm-time-order",
-                      f"timeline.{key} ({current.isoformat()}) is before {previous[0]} "
-                      f"({previous[1].isoformat()}): key times must be in the order "
-                      f"{' <= '.join(TIMELINE_KEYS)}")
+            yield _at(
+                src,
+                ("timeline", key),
+                "error",
+                "pm-time-order",
+                f"timeline.{key} ({current.isoformat()}) is before {previous[0]} "
+                f"({previous[1].isoformat()}): key times must be in the order "
+                f"{' <= '.join(TIMELINE_KEYS)}",
+            )
         previous = (key, current)
 
 
@@ -294,6 +407,12 @@ def _placeholders(pm: Postmortem) -> Iterator[Problem]:
     for number, line in enumerate(src.text.splitlines(), start=1):
         match = PLACEHOLDER.search(line)
         if match:
-            yield Problem(src.rel, number, match.start() + 1, "error", "pm-todo",
-                          f"a published postmortem still has the placeholder '{match.group(1)}': "
-                          "fill it in, or set status back to in_review")
+            yield Problem(
+                src.rel,
+                number,
+                match.start() + 1,
+                "error",
+                "pm-todo",
+                f"a published postmortem still has the placeholder '{match.group(1)}': "
+                "fill it in, or set status back to in_review",
+            )

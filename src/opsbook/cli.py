@@ -10,6 +10,7 @@ from pathlib import Path
 from opsbook import checks, lint, load, report, schemas
 from opsbook.console import EXIT_OK, EXIT_PROBLEMS, NO_HANDBOOK, fail, find_root
 
+
 def _lint(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     if root is None:
@@ -35,8 +36,9 @@ def _lint(args: argparse.Namespace) -> int:
         result = lint.run(root, options, only)
     except load.ConfigError as exc:
         for p in exc.problems:
-            print(f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]",
-                  file=sys.stderr)
+            print(
+                f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr
+            )
         return fail(str(exc))
     except schemas.SchemaError as exc:
         return fail(str(exc))
@@ -64,23 +66,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("lint", help="check the metadata of runbooks, postmortems and policy.yml",
-                       description="Check frontmatter, references, decision trees, timelines, "
-                       "staleness and overdue action items. Exit 0: no errors; 1: errors (or "
-                       "warnings with --strict); 2: usage or configuration error.")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="report on these files only (references still resolve handbook-wide)")
+    p = sub.add_parser(
+        "lint",
+        help="check the metadata of runbooks, postmortems and policy.yml",
+        description="Check frontmatter, references, decision trees, timelines, "
+        "staleness and overdue action items. Exit 0: no errors; 1: errors (or "
+        "warnings with --strict); 2: usage or configuration error.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="report on these files only (references still resolve handbook-wide)",
+    )
     p.add_argument("--format", choices=report.FORMATS, default="text")
-    p.add_argument("--strict", action="store_true",
-                   help="stale runbooks become errors and warnings fail the run")
-    p.add_argument("--today", metavar="YYYY-MM-DD",
-                   help="the date for staleness and overdue checks (default: OPSBOOK_TODAY or "
-                   "the real date)")
-    p.add_argument("--changed", action="store_true",
-                   help="only the files changed against a git ref (see --base)")
-    p.add_argument("--base", metavar="REF",
-                   help="with --changed: compare against REF (default: merge base with "
-                   "origin/main, else HEAD)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="stale runbooks become errors and warnings fail the run",
+    )
+    p.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="the date for staleness and overdue checks (default: OPSBOOK_TODAY or the real date)",
+    )
+    p.add_argument(
+        "--changed",
+        action="store_true",
+        help="only the files changed against a git ref (see --base)",
+    )
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help="with --changed: compare against REF (default: merge base with "
+        "origin/main, else HEAD)",
+    )
     p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
     p.set_defaults(func=_lint)
 

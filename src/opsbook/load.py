@@ -80,7 +80,7 @@ class _Text:
     problems: list[Problem]
 
 
-def _read_text(path: Path, rel: str) -> _Text | None | list[Problem]:
+def _read_text(path: Path, rel: str) -> _Text | list[Problem]:
     """The file as text with newlines normalised, or the problems that stop reading it."""
 
     def problem(line: int, col: int, rule: str, message: str) -> Problem:
@@ -90,10 +90,14 @@ def _read_text(path: Path, rel: str) -> _Text | None | list[Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return [problem(1, 1, "file-unreadable", f"cannot read the file ({reason}): fix or remove it")]
+        return [
+            problem(1, 1, "file-unreadable", f"cannot read the file ({reason}): fix or remove it")
+        ]
     if b"\x00" in raw[:8192]:
         return [
-            problem(1, 1, "file-binary", "this is a binary file, not Markdown: remove it or rename it")
+            problem(
+                1, 1, "file-binary", "this is a binary file, not Markdown: remove it or rename it"
+            )
         ]
     try:
         text = raw.decode("utf-8")
@@ -113,8 +117,14 @@ def _read_text(path: Path, rel: str) -> _Text | None | list[Problem]:
     if text.startswith("\ufeff"):
         text = text[1:]
         problems.append(
-            Problem(rel, 1, 1, "warning", "file-bom", "the file starts with a byte order mark: "
-                    "save it as UTF-8 without BOM")
+            Problem(
+                rel,
+                1,
+                1,
+                "warning",
+                "file-bom",
+                "the file starts with a byte order mark: save it as UTF-8 without BOM",
+            )
         )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -127,27 +137,45 @@ def read_source(path: Path, root: Path) -> tuple[Source | None, list[Problem]]:
     read = _read_text(path, rel)
     if isinstance(read, list):
         return None, read
-    if read is None:
-        return None, []
     text, problems = read.text, read.problems
     if not text.strip():
         problems.append(
-            Problem(rel, 1, 1, "error", "file-empty", "the file is empty: add the frontmatter "
-                    "and body (see `opsbook new`) or delete it")
+            Problem(
+                rel,
+                1,
+                1,
+                "error",
+                "file-empty",
+                "the file is empty: add the frontmatter and body (see `opsbook new`) or delete it",
+            )
         )
         return None, problems
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
         problems.append(
-            Problem(rel, 1, 1, "error", "file-no-frontmatter", "no frontmatter: start the file "
-                    "with a line '---', the YAML fields, and another line '---'")
+            Problem(
+                rel,
+                1,
+                1,
+                "error",
+                "file-no-frontmatter",
+                "no frontmatter: start the file "
+                "with a line '---', the YAML fields, and another line '---'",
+            )
         )
         return None, problems
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         problems.append(
-            Problem(rel, 1, 1, "error", "file-unterminated-frontmatter", "the frontmatter "
-                    "opened on line 1 is never closed: add a line '---' after the last field")
+            Problem(
+                rel,
+                1,
+                1,
+                "error",
+                "file-unterminated-frontmatter",
+                "the frontmatter "
+                "opened on line 1 is never closed: add a line '---' after the last field",
+            )
         )
         return None, problems
     source, parsed = _parse_yaml(path, rel, "\n".join(lines[1:end]), line_offset=1)
@@ -173,8 +201,15 @@ def _parse_yaml(
         data = {}
     if not isinstance(data, dict):
         problems.append(
-            Problem(rel, line_offset + 1, 1, "error", "schema-type", "the frontmatter must be "
-                    "a mapping of 'key: value' lines, not a list or a single value")
+            Problem(
+                rel,
+                line_offset + 1,
+                1,
+                "error",
+                "schema-type",
+                "the frontmatter must be "
+                "a mapping of 'key: value' lines, not a list or a single value",
+            )
         )
         return None, problems
     return Source(path=path, rel=rel, data=data, node=node, line_offset=line_offset), problems
@@ -321,14 +356,14 @@ def policy_from(source: Source) -> Policy:
         ],
         channels=[Channel(_str(c, "id"), _str(c, "name")) for c in _dicts(d, "channels")],
         communication=communication,
-        roles=[Role(_str(r, "id"), _str(r, "name"), _strs(r, "duties")) for r in _dicts(d, "roles")],
+        roles=[
+            Role(_str(r, "id"), _str(r, "name"), _strs(r, "duties")) for r in _dicts(d, "roles")
+        ],
         contacts=[
             Contact(_str(c, "role"), _str(c, "name"), _str(c, "how")) for c in _dicts(d, "contacts")
         ],
         default_review_days=_int(review or {}, "default_days") or 90,
-        decision_trees=[
-            _tree_from(t, i) for i, t in enumerate(_dicts(d, "decision_trees"))
-        ],
+        decision_trees=[_tree_from(t, i) for i, t in enumerate(_dicts(d, "decision_trees"))],
         source=source,
     )
 
@@ -355,7 +390,10 @@ def _tree_from(data: dict[str, Any], index: int) -> DecisionTree:
             description=_str(raw, "description"),
         )
     return DecisionTree(
-        id=_str(data, "id"), title=_str(data, "title"), start=_str(data, "start"), nodes=nodes,
+        id=_str(data, "id"),
+        title=_str(data, "title"),
+        start=_str(data, "start"),
+        nodes=nodes,
         index=index,
     )
 
@@ -369,9 +407,8 @@ def load_policy(root: Path) -> tuple[Policy, list[Problem]]:
             "channels and review intervals"
         )
     read = _read_text(path, POLICY_FILE)
-    if isinstance(read, list) or read is None:
-        problems = read if isinstance(read, list) else []
-        raise ConfigError(f"cannot read {POLICY_FILE}", problems)
+    if isinstance(read, list):
+        raise ConfigError(f"cannot read {POLICY_FILE}", read)
     source, problems = _parse_yaml(path, POLICY_FILE, read.text, line_offset=0)
     problems = read.problems + problems
     if source is None:
@@ -407,8 +444,15 @@ def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
                     handbook.broken[rel] = kind
             except Exception as exc:  # one bad file must never hide the others
                 doc_problems = [
-                    Problem(rel, 1, 1, "error", "internal", f"opsbook could not check this file "
-                            f"({type(exc).__name__}: {exc}); please report it")
+                    Problem(
+                        rel,
+                        1,
+                        1,
+                        "error",
+                        "internal",
+                        f"opsbook could not check this file "
+                        f"({type(exc).__name__}: {exc}); please report it",
+                    )
                 ]
                 handbook.broken[rel] = kind
             handbook.problems.extend(doc_problems)

@@ -64,16 +64,23 @@ def junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
     for p in problems:
         by_file.setdefault(p.path, []).append(p)
     failing = sum(any(p.level == "error" for p in ps) for ps in by_file.values())
-    suites = ET.Element("testsuites", name="opsbook lint", tests=str(len(by_file)),
-                        failures=str(failing))
-    suite = ET.SubElement(suites, "testsuite", name="opsbook lint", tests=str(len(by_file)),
-                          failures=str(failing), errors="0", skipped="0")
+    suites = ET.Element(
+        "testsuites", name="opsbook lint", tests=str(len(by_file)), failures=str(failing)
+    )
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="opsbook lint",
+        tests=str(len(by_file)),
+        failures=str(failing),
+        errors="0",
+        skipped="0",
+    )
     for path, ps in by_file.items():
         case = ET.SubElement(suite, "testcase", classname="opsbook.lint", name=path, file=path)
         errors = [p for p in ps if p.level == "error"]
         if errors:
-            failure = ET.SubElement(case, "failure", type="lint",
-                                    message=f"{len(errors)} error(s)")
+            failure = ET.SubElement(case, "failure", type="lint", message=f"{len(errors)} error(s)")
             failure.text = "\n".join(
                 f"{p.path}:{p.line}:{p.column}: {p.message} [{p.rule}]" for p in errors
             )
@@ -84,7 +91,9 @@ def junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
                 f"{p.path}:{p.line}:{p.column}: warning: {p.message} [{p.rule}]" for p in warnings
             )
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 RENDERERS = {"text": text, "json": as_json, "github": github, "junit": junit}

@@ -54,7 +54,8 @@ def validate(checker: Draft202012Validator, source: Source) -> list[Problem]:
     """Every schema error of a document, each at the position of the offending key or value."""
     problems: list[Problem] = []
     for error in checker.iter_errors(source.data):
-        problems.extend(_explain(error, source, checker.schema))
+        schema = checker.schema if isinstance(checker.schema, dict) else {}
+        problems.extend(_explain(error, source, schema))
     problems.sort(key=lambda p: (p.line, p.column))
     return problems
 
@@ -95,8 +96,11 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         hint = f" ({described.rstrip('.')})" if described else ""
         inside = f" in {where}" if path else ""
         return [
-            at(path, "schema-required", f"missing required field '{missing}'{inside}: "
-               f"add '{missing}:'{hint}")
+            at(
+                path,
+                "schema-required",
+                f"missing required field '{missing}'{inside}: add '{missing}:'{hint}",
+            )
         ]
     if validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = list(_subschema(schema, path).get("properties", {}))
@@ -115,14 +119,18 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
             )
         return problems
     if validator == "enum":
-        options = [str(o) for o in error.validator_value]
+        options = [str(o) for o in error.validator_value]  # type: ignore[union-attr]
         guess = difflib.get_close_matches(str(error.instance), options, n=1, cutoff=0.6)
         hint = f"did you mean '{guess[0]}'?" if guess else f"use one of {', '.join(options)}"
         return [at(path, "schema-enum", f"{where}: '{error.instance}' is not allowed: {hint}")]
     if validator == "format" and error.validator_value == "date":
         return [
-            at(path, "schema-date", f"{where}: '{error.instance}' is not a real date: write "
-               "YYYY-MM-DD with a valid month and day")
+            at(
+                path,
+                "schema-date",
+                f"{where}: '{error.instance}' is not a real date: write "
+                "YYYY-MM-DD with a valid month and day",
+            )
         ]
     if validator == "type":
         expected = error.validator_value
@@ -132,7 +140,7 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         if wanted == "array" and isinstance(error.instance, str):
             hint = f": write it as a list, e.g. [{error.instance}]"
         elif wanted == "string" and isinstance(error.instance, (bool, int, float)):
-            hint = f": put the value in quotes, e.g. \"{_yaml_text(error.instance)}\""
+            hint = f': put the value in quotes, e.g. "{_yaml_text(error.instance)}"'
         elif wanted == "string" and error.instance is None:
             hint = ": give it a value or remove the key"
         return [at(path, "schema-type", f"{where} must be {_article(wanted)}, not {got}{hint}")]

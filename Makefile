@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make serve` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+
+.PHONY: serve build test check lint-handbook browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[site,test,bench]'
+	@touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr $(HOST)
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+# Debian's Chromium for the browser tests; Playwright cannot download its own browser here.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: /usr/bin/chromium is missing and cannot be installed here; browser tests will skip"; fi
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests hooks bench
+	$(BIN)/ruff format --check src hooks
+	$(BIN)/mypy
+
+lint-handbook: $(STAMP)
+	$(BIN)/opsbook lint --strict --today 2026-09-15
+
+test: $(STAMP) browser-deps check lint-handbook
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

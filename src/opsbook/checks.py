@@ -402,7 +402,7 @@ def _timeline(pm: Postmortem) -> Iterator[Problem]:
 
 def _placeholders(pm: Postmortem) -> Iterator[Problem]:
     src = pm.source
-    if src is None:
+    if src is None or not PLACEHOLDER.search(src.text):
         return
     for number, line in enumerate(src.text.splitlines(), start=1):
         match = PLACEHOLDER.search(line)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from opsbook import checks, lint, load, report, schemas
+from opsbook import changed, checks, lint, load, report, schemas
 from opsbook.console import EXIT_OK, EXIT_PROBLEMS, NO_HANDBOOK, fail, find_root
 
 
@@ -21,8 +21,6 @@ def _lint(args: argparse.Namespace) -> int:
         return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
     only: list[str] | None = None
     if args.changed:
-        from opsbook import changed
-
         try:
             only = changed.changed_files(root, args.base)
         except changed.GitError as exc:

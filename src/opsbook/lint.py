@@ -37,8 +37,7 @@ def run(root: Path, options: checks.Options, only: Sequence[str] | None = None) 
     """Lint the whole handbook; with only (paths relative to root) report on those files only."""
     handbook = load.load_handbook(root)
     problems = handbook.problems + checks.check(handbook, options)
-    files = [load.POLICY_FILE]
-    files += [load.rel_path(p, root) for group in load.discover(root) for p in group]
+    files = list(handbook.files)
     if only is not None:
         wanted = set(only)
         problems = [p for p in problems if p.path in wanted]

@@ -273,9 +273,21 @@ class Handbook:
     problems: list[Problem] = field(default_factory=list)
     # Documents that could not be turned into a model (bad YAML, wrong types), by relative path.
     broken: dict[str, str] = field(default_factory=dict)
+    # Every file checked, relative to root: policy.yml first, then runbooks and postmortems.
+    files: list[str] = field(default_factory=list)
+    _index: dict[str, Runbook] = field(default_factory=dict, repr=False)
+    _index_size: int = field(default=-1, repr=False)
 
     def runbook(self, runbook_id: str) -> Runbook | None:
-        return next((r for r in self.runbooks if r.id == runbook_id), None)
+        """The runbook with this id (the first, if the id is duplicated)."""
+        # Looked up for every reference of every document: keep it O(1). The index is rebuilt
+        # whenever runbooks were added since it was made.
+        if self._index_size != len(self.runbooks):
+            self._index = {}
+            for r in self.runbooks:
+                self._index.setdefault(r.id, r)
+            self._index_size = len(self.runbooks)
+        return self._index.get(runbook_id)
 
     @property
     def action_items(self) -> list[ActionItem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -31,14 +32,42 @@ def schema_text(root: Path | None, kind: str) -> tuple[str, str]:
     return packaged.read_text(encoding="utf-8"), f"opsbook/schemas/{kind}.schema.json"
 
 
-def validator(root: Path | None, kind: str) -> Draft202012Validator:
-    """A validator for kind, with format checking on (so 2026-02-30 is rejected)."""
+@dataclass(frozen=True)
+class Checker:
+    """jsonschema's validator, which explains errors, and a fast one that only says yes or no.
+
+    jsonschema takes most of a lint run's time on valid documents; jsonschema-rs answers
+    "valid?" about a hundred times faster. Documents it rejects, and every document when it is
+    missing or cannot compile the schema, go through jsonschema for the positioned messages.
+    """
+
+    full: Draft202012Validator
+    fast: Any = None
+
+    @property
+    def schema(self) -> Any:
+        return self.full.schema
+
+
+def validator(root: Path | None, kind: str) -> Checker:
+    """A checker for kind, with format checking on (so 2026-02-30 is rejected)."""
     text, origin = schema_text(root, kind)
     return _compile(text, origin)
 
 
+def _fast(schema: dict[str, Any]) -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True)
+    except Exception:  # any schema it cannot compile is checked by jsonschema alone
+        return None
+
+
 @cache
-def _compile(text: str, origin: str) -> Draft202012Validator:
+def _compile(text: str, origin: str) -> Checker:
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -47,13 +76,16 @@ def _compile(text: str, origin: str) -> Draft202012Validator:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:
         raise SchemaError(f"{origin}: not a valid JSON Schema: {exc}") from exc
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    full = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Checker(full, _fast(schema))
 
 
-def validate(checker: Draft202012Validator, source: Source) -> list[Problem]:
+def validate(checker: Checker, source: Source) -> list[Problem]:
     """Every schema error of a document, each at the position of the offending key or value."""
+    if checker.fast is not None and checker.fast.is_valid(source.data):
+        return []
     problems: list[Problem] = []
-    for error in checker.iter_errors(source.data):
+    for error in checker.full.iter_errors(source.data):
         schema = checker.schema if isinstance(checker.schema, dict) else {}
         problems.extend(_explain(error, source, schema))
     problems.sort(key=lambda p: (p.line, p.column))

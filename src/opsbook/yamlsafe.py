@@ -34,6 +34,8 @@ _Loader.add_implicit_resolver(
 
 _int_constructor = yaml.SafeLoader.construct_yaml_int
 _float_constructor = yaml.SafeLoader.construct_yaml_float
+# The int/float constructors only read the node; one constructor instance serves every call.
+_CONSTRUCTOR = yaml.SafeLoader("")
 
 
 @dataclass
@@ -51,7 +53,6 @@ class _Builder:
         self.line_offset = line_offset
         self.count = 0
         self.errors: list[YamlError] = []
-        self._constructor = yaml.SafeLoader("")
         self._active: set[int] = set()
 
     def build(self, node: yaml.Node) -> Any:
@@ -81,9 +82,9 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             return node.value.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
-            return _int_constructor(self._constructor, node)
+            return _int_constructor(_CONSTRUCTOR, node)
         if tag == "tag:yaml.org,2002:float":
-            return _float_constructor(self._constructor, node)
+            return _float_constructor(_CONSTRUCTOR, node)
         # Explicit tags (!!timestamp, !custom) carry no meaning in a handbook: keep the text.
         return node.value
 

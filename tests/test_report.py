@@ -1,0 +1,130 @@
+"""Each output format checked by parsing it, through the real command."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from xml.etree import ElementTree as ET
+
+from conftest import RUNBOOK, Handbook, Run
+
+BROKEN = RUNBOOK.replace("owner: sre\n", "").replace("severity: [P1]", "severity: [P9]")
+
+
+def broken(handbook: Handbook) -> Handbook:
+    handbook.write("runbooks/web/broken.md", BROKEN.replace("RB-0001", "RB-0002"))
+    handbook.write("runbooks/web/also, broken.md", "no frontmatter\n")
+    return handbook
+
+
+def test_text_lines_and_summary(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--today", "2026-09-15", cwd=broken(handbook).root / "runbooks")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    pattern = re.compile(r"^[^:]+:\d+:\d+: (error|warning): .+ \[[a-z-]+\]$")
+    assert all(pattern.match(line) for line in lines[:-1]), lines
+    assert lines[-1] == "5 files checked: 3 errors, 0 warnings"
+    assert "runbooks/web/broken.md:2:1: error: missing required field 'owner'" in run.out
+
+
+def test_json_is_an_array_of_problems(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--format", "json", "--today", "2026-09-15", cwd=broken(handbook).root)
+    problems = run.json()
+    assert isinstance(problems, list) and len(problems) == 3
+    for problem in problems:
+        assert set(problem) == {"path", "line", "column", "level", "rule", "message"}
+    assert {p["rule"] for p in problems} == {
+        "schema-required",
+        "ref-severity",
+        "file-no-frontmatter",
+    }
+
+
+def test_github_annotations(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--format", "github", "--today", "2026-09-15", cwd=broken(handbook).root)
+    lines = run.out.splitlines()
+    assert len(lines) == 3
+    syntax = re.compile(r"^::(error|warning) file=[^,]+,line=\d+,col=\d+,title=[^:]+::.+$")
+    for line in lines:
+        assert syntax.match(line), line
+    # A comma in a file name is escaped so it cannot end the property.
+    assert any("file=runbooks/web/also%2C broken.md," in line for line in lines)
+
+
+def test_junit_one_testcase_per_file(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--format", "junit", "--today", "2026-09-15", cwd=broken(handbook).root)
+    tree = ET.fromstring(run.out)
+    suite = tree.find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    names = sorted(c.get("name", "") for c in cases)
+    assert names == sorted(
+        [
+            "policy.yml",
+            "runbooks/api/roll-back.md",
+            "runbooks/web/also, broken.md",
+            "runbooks/web/broken.md",
+            "postmortems/2026-09-01-api-outage.md",
+        ]
+    )
+    failing = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert sorted(failing) == ["runbooks/web/also, broken.md", "runbooks/web/broken.md"]
+    assert suite.get("tests") == "5" and suite.get("failures") == "2"
+
+
+def test_exit_codes(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    assert opsbook("lint", "--today", "2026-09-15", cwd=handbook.root).code == 0
+    # Overdue items are warnings: fine without --strict, failing with it.
+    assert opsbook("lint", "--today", "2026-12-01", cwd=handbook.root).code == 0
+    assert opsbook("lint", "--today", "2026-12-01", "--strict", cwd=handbook.root).code == 1
+    assert opsbook("lint", "--today", "2026-09-15", cwd=broken(handbook).root).code == 1
+
+
+def test_today_from_the_environment(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook(
+        "lint", "--format", "json", cwd=handbook.root, env={"OPSBOOK_TODAY": "2026-12-01"}
+    )
+    assert {p["rule"] for p in run.json()} == {"stale", "action-overdue"}
+
+
+def test_no_handbook_is_a_usage_error(tmp_path: object, opsbook: Callable[..., Run]) -> None:
+    from pathlib import Path
+
+    run = opsbook("lint", cwd=Path(str(tmp_path)))
+    assert run.code == 2
+    assert "no handbook found" in run.err and "Traceback" not in run.err
+
+
+def test_unreadable_policy_is_a_configuration_error(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    handbook.write("policy.yml", "severities: [\n")
+    run = opsbook("lint", cwd=handbook.root)
+    assert run.code == 2
+    assert "policy.yml:2:1: error:" in run.err and "Traceback" not in run.err
+
+
+def test_bad_today_is_a_usage_error(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--today", "2026-13-01", cwd=handbook.root)
+    assert run.code == 2 and "YYYY-MM-DD" in run.err
+
+
+def test_broken_handbook_schema_is_a_configuration_error(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    handbook.write("schemas/runbook.schema.json", "{ not json")
+    run = opsbook("lint", cwd=handbook.root)
+    assert run.code == 2
+    assert "schemas/runbook.schema.json:1:3: not valid JSON" in run.err
+
+
+def test_schema_command_prints_the_schema_in_use(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    run = opsbook("schema", "postmortem", cwd=handbook.root)
+    assert run.code == 0
+    schema = json.loads(run.out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    handbook.write("schemas/postmortem.schema.json", json.dumps({**schema, "title": "Ours"}))
+    assert json.loads(opsbook("schema", "postmortem", cwd=handbook.root).out)["title"] == "Ours"

@@ -149,7 +149,11 @@ class Run:
 
 
 def _opsbook(
-    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 300,
 ) -> Run:
     full_env = {**os.environ, **(env or {})}
     full_env.pop("OPSBOOK_TODAY", None) if env is None or "OPSBOOK_TODAY" not in env else None
@@ -160,12 +164,12 @@ def _opsbook(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def opsbook() -> Callable[..., Run]:
     """Run the real `opsbook` command in a subprocess: opsbook("lint", cwd=path)."""
     return _opsbook

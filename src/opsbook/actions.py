@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from opsbook import lint, load
+from opsbook import lint, load, schemas
 from opsbook.console import NO_HANDBOOK, fail, find_root
 from opsbook.model import ActionItem
 
@@ -162,6 +162,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         handbook = load.load_handbook(root)
     except load.ConfigError as exc:
+        for p in exc.problems:
+            print(
+                f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr
+            )
+        return fail(str(exc))
+    except schemas.SchemaError as exc:
         return fail(str(exc))
     statuses = args.status or list(OPEN_STATUSES)
     items = select(

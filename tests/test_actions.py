@@ -1,0 +1,164 @@
+"""`opsbook actions` end to end: every format parsed, every filter, and the errors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+
+import pytest
+from icalendar import Calendar
+
+from conftest import Handbook, Run
+from opsbook import actions
+
+Opsbook = Callable[..., Run]
+TODAY = "2026-10-01"
+
+SECOND = """\
+---
+id: PM-2026-002
+title: "Database failover: replica lag"
+date: 2026-09-02
+severity: P2
+services: [db, api]
+status: in_review
+action_items:
+  - {title: Alert on replica lag, owner: carol, due: 2026-09-05, status: open}
+  - {title: Rewrite the ORM, owner: carol, due: 2026-12-01, status: wont_do}
+---
+Body
+"""
+
+# Open or in progress, as of TODAY, most overdue first: carol (26 days), AI-1 (11), AI-2.
+OPEN_UIDS = ["PM-2026-002/1", "PM-2026-001/AI-1", "PM-2026-001/AI-2"]
+
+
+@pytest.fixture
+def book(handbook: Handbook) -> Handbook:
+    handbook.write("postmortems/2026-09-02-db-failover.md", SECOND)
+    return handbook
+
+
+def uids(run: Run) -> list[str]:
+    assert run.code == 0, run.err
+    return [r["uid"] for r in run.json()]  # type: ignore[attr-defined]
+
+
+def test_ics_has_one_event_per_open_item(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=book.root)
+    assert run.code == 0, run.err
+    cal = Calendar.from_ical(run.out)
+    events = cal.walk("VEVENT")
+    assert len(events) == len(OPEN_UIDS)
+    by_uid = {str(e["UID"]): e for e in events}
+    assert set(by_uid) == {f"{uid}@opsbook" for uid in OPEN_UIDS}
+    canary = by_uid["PM-2026-001/AI-1@opsbook"]
+    assert canary.decoded("DTSTART") == dt.date(2026, 9, 20)
+    assert canary.decoded("DTEND") == dt.date(2026, 9, 21)
+    assert "Add a canary stage" in str(canary["SUMMARY"]) and "alice" in str(canary["SUMMARY"])
+    assert "PM-2026-001" in str(canary["DESCRIPTION"])
+    lag = by_uid["PM-2026-002/1@opsbook"]
+    assert "Database failover: replica lag" in str(lag["DESCRIPTION"])
+    # Stable: the same input gives the same file, so calendar clients update, not duplicate.
+    again = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=book.root)
+    assert again.out == run.out
+
+
+def test_json_records_and_order(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook("actions", "--format", "json", "--today", TODAY, cwd=book.root)
+    records = run.json()
+    assert uids(run) == OPEN_UIDS
+    first = records[0]  # type: ignore[index]
+    assert first == {
+        "uid": "PM-2026-002/1",
+        "id": "",
+        "title": "Alert on replica lag",
+        "owner": "carol",
+        "due": "2026-09-05",
+        "days_overdue": 26,
+        "status": "open",
+        "priority": "",
+        "link": "",
+        "postmortem_id": "PM-2026-002",
+        "postmortem_title": "Database failover: replica lag",
+        "postmortem_path": "postmortems/2026-09-02-db-failover.md",
+        "services": ["db", "api"],
+    }
+
+
+def test_csv(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook("actions", "--format", "csv", "--today", TODAY, cwd=book.root)
+    assert run.code == 0, run.err
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert [r["uid"] for r in rows] == OPEN_UIDS
+    assert tuple(rows[0]) == actions.FIELDS
+    assert rows[0]["services"] == "db;api"
+    assert rows[0]["postmortem_title"] == "Database failover: replica lag"
+
+
+def test_table(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook("actions", "--today", TODAY, cwd=book.root)
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[0].split() == ["DUE", "OVERDUE", "STATUS", "OWNER", "TITLE", "POSTMORTEM"]
+    assert lines[1].split()[:4] == ["2026-09-05", "26d", "open", "carol"]
+    assert lines[-1] == "3 items, 3 open, 2 overdue"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--owner", "alice"], ["PM-2026-001/AI-1"]),
+        (["--owner", "nobody"], []),
+        (["--service", "db"], ["PM-2026-002/1"]),
+        (["--service", "api"], OPEN_UIDS),
+        (["--overdue"], ["PM-2026-002/1", "PM-2026-001/AI-1"]),
+        (["--status", "done"], ["PM-2026-001/AI-3"]),
+        (["--status", "done", "--status", "wont_do"], ["PM-2026-001/AI-3", "PM-2026-002/2"]),
+        (["--status", "in_progress"], ["PM-2026-001/AI-2"]),
+        (["--owner", "carol", "--overdue"], ["PM-2026-002/1"]),
+        (["--status", "done", "--overdue"], []),  # a done item is never overdue
+    ],
+)
+def test_filters(opsbook: Opsbook, book: Handbook, args: list[str], expected: list[str]) -> None:
+    run = opsbook("actions", "--format", "json", "--today", TODAY, *args, cwd=book.root)
+    assert uids(run) == expected
+
+
+def test_filters_apply_to_ics(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook(
+        "actions", "--format", "ics", "--owner", "nobody", "--today", TODAY, cwd=book.root
+    )
+    assert run.code == 0, run.err
+    assert Calendar.from_ical(run.out).walk("VEVENT") == []
+
+
+def test_today_from_the_environment(opsbook: Opsbook, book: Handbook) -> None:
+    run = opsbook(
+        "actions",
+        "--format",
+        "json",
+        "--overdue",
+        cwd=book.root,
+        env={"OPSBOOK_TODAY": "2026-09-10"},
+    )
+    assert uids(run) == ["PM-2026-002/1"]
+
+
+def test_errors(opsbook: Opsbook, book: Handbook) -> None:
+    bad_date = opsbook("actions", "--today", "2026-13-01", cwd=book.root)
+    assert bad_date.code == 2 and "YYYY-MM-DD" in bad_date.err
+    bad_status = opsbook("actions", "--status", "closed", cwd=book.root)
+    assert bad_status.code == 2 and "invalid choice" in bad_status.err
+    broken_schema = book.write("schemas/postmortem.schema.json", "{not json")
+    schema = opsbook("actions", cwd=book.root)
+    assert schema.code == 2 and "not valid JSON" in schema.err
+    assert "Traceback" not in schema.err
+    broken_schema.unlink()
+    (book.root / "policy.yml").unlink()
+    (book.root / "mkdocs.yml").write_text("site_name: x\n")
+    no_policy = opsbook("actions", cwd=book.root)
+    assert no_policy.code == 2 and "policy.yml" in no_policy.err
+    assert "Traceback" not in no_policy.err

@@ -1,0 +1,339 @@
+"""`opsbook new runbook|postmortem` end to end: files written, ids, quoting, lint, refusals."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import Handbook, Run
+from opsbook import scaffold
+
+TODAY = "2026-09-15"
+Opsbook = Callable[..., Run]
+
+
+def frontmatter(path: Path) -> dict[str, object]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    data = yaml.safe_load(text.split("\n---\n", 1)[0][4:])
+    assert isinstance(data, dict)
+    return data
+
+
+def lint_clean(opsbook: Opsbook, root: Path) -> None:
+    run = opsbook("lint", "--strict", "--format", "json", "--today", TODAY, cwd=root)
+    assert run.code == 0, run.out + run.err
+    assert run.json() == []
+
+
+def test_new_runbook_writes_next_id_and_lints_clean(opsbook: Opsbook, handbook: Handbook) -> None:
+    run = opsbook(
+        "new",
+        "runbook",
+        "--title",
+        "Checkout returns 502",
+        "--service",
+        "checkout",
+        "--owner",
+        "payments-team",
+        "--severity",
+        "P1",
+        "--severity",
+        "P2",
+        "--today",
+        TODAY,
+        cwd=handbook.root,
+    )
+    assert run.code == 0, run.err
+    written = handbook.root / run.out.strip()
+    assert written == handbook.root / "runbooks/checkout/checkout-returns-502.md"
+    data = frontmatter(written)
+    # The fixture already has RB-0001.
+    assert data["id"] == "RB-0002"
+    assert data["title"] == "Checkout returns 502"
+    assert data["service"] == "checkout"
+    assert data["owner"] == "payments-team"
+    assert data["severity"] == ["P1", "P2"]
+    assert str(data["last_reviewed"]) == TODAY
+    assert data["status"] == "draft"
+    body = written.read_text(encoding="utf-8")
+    for section in ("Symptoms", "Triage", "Mitigation", "Verification", "Escalation"):
+        assert f"\n## {section}\n" in body
+    lint_clean(opsbook, handbook.root)
+
+
+def test_new_postmortem_writes_dated_file_and_lints_clean(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    run = opsbook(
+        "new",
+        "postmortem",
+        "--title",
+        "Checkout errors after database failover",
+        "--date",
+        "2026-09-14",
+        "--severity",
+        "P2",
+        "--services",
+        "checkout,api",
+        "--author",
+        "Ada Lovelace",
+        "--today",
+        TODAY,
+        cwd=handbook.root,
+    )
+    assert run.code == 0, run.err
+    written = handbook.root / run.out.strip()
+    assert written == (
+        handbook.root / "postmortems/2026-09-14-checkout-errors-after-database-failover.md"
+    )
+    data = frontmatter(written)
+    # The fixture has PM-2026-001, so this is the second of 2026.
+    assert data["id"] == "PM-2026-002"
+    assert str(data["date"]) == "2026-09-14"
+    assert data["severity"] == "P2"
+    assert data["services"] == ["checkout", "api"]
+    assert data["status"] == "draft"
+    assert data["authors"] == ["Ada Lovelace"]
+    body = written.read_text(encoding="utf-8")
+    for section in (
+        "Summary",
+        "Impact",
+        "Timeline",
+        "Root cause",
+        "Five whys",
+        "What went well",
+        "What went poorly",
+        "Action items",
+    ):
+        assert f"\n## {section}\n" in body
+    lint_clean(opsbook, handbook.root)
+
+
+def test_postmortem_ids_count_per_year(opsbook: Opsbook, handbook: Handbook) -> None:
+    args = ["--severity", "P1", "--services", "api", "--today", TODAY]
+    first = opsbook(
+        "new", "postmortem", "--title", "Old one", "--date", "2025-12-31", *args, cwd=handbook.root
+    )
+    second = opsbook(
+        "new", "postmortem", "--title", "Another", "--date", "2026-09-14", *args, cwd=handbook.root
+    )
+    assert first.code == 0 and second.code == 0, first.err + second.err
+    assert frontmatter(handbook.root / first.out.strip())["id"] == "PM-2025-001"
+    assert frontmatter(handbook.root / second.out.strip())["id"] == "PM-2026-002"
+    lint_clean(opsbook, handbook.root)
+
+
+def test_published_postmortem_keeps_placeholders_out_of_reach(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    """A new postmortem is a draft with TODOs; publishing it as is must fail lint."""
+    run = opsbook(
+        "new",
+        "postmortem",
+        "--title",
+        "Queue backlog",
+        "--date",
+        "2026-09-10",
+        "--severity",
+        "P2",
+        "--services",
+        "queue",
+        cwd=handbook.root,
+    )
+    assert run.code == 0, run.err
+    path = handbook.root / run.out.strip()
+    path.write_text(path.read_text().replace("status: draft", "status: published"))
+    lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=handbook.root)
+    assert lint.code == 1
+    rules = {p["rule"] for p in lint.json()}
+    assert {"pm-todo", "schema-required", "pm-no-action-items"} <= rules
+
+
+def test_values_with_colons_and_quotes_are_quoted(opsbook: Opsbook, handbook: Handbook) -> None:
+    title = 'Checkout: 502 "bad gateway" # not a comment'
+    run = opsbook(
+        "new",
+        "runbook",
+        "--title",
+        title,
+        "--service",
+        "Checkout API: EU",
+        "--owner",
+        "yes",
+        "--severity",
+        "P1",
+        "--today",
+        TODAY,
+        cwd=handbook.root,
+    )
+    assert run.code == 0, run.err
+    written = handbook.root / run.out.strip()
+    assert written.parent.name == "checkout-api-eu"
+    data = frontmatter(written)
+    assert data["title"] == title
+    assert data["service"] == "Checkout API: EU"
+    assert data["owner"] == "yes"  # not the boolean True of YAML 1.1
+    lint_clean(opsbook, handbook.root)
+
+
+def test_new_refuses_to_overwrite(opsbook: Opsbook, handbook: Handbook) -> None:
+    args = [
+        "new",
+        "runbook",
+        "--title",
+        "Restart the api pods",
+        "--service",
+        "api",
+        "--owner",
+        "sre",
+        "--severity",
+        "P1",
+        "--today",
+        TODAY,
+    ]
+    first = opsbook(*args, cwd=handbook.root)
+    assert first.code == 0, first.err
+    path = handbook.root / first.out.strip()
+    before = path.read_text()
+    second = opsbook(*args, cwd=handbook.root)
+    assert second.code == 2
+    assert "already exists" in second.err and "never overwrites" in second.err
+    assert "Traceback" not in second.err
+    assert second.out == ""
+    assert path.read_text() == before
+
+
+def test_missing_fields_without_a_terminal_fail_naming_the_flags(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    run = opsbook("new", "runbook", "--title", "Disk full", cwd=handbook.root, stdin="")
+    assert run.code == 2
+    assert "--service" in run.err and "--owner" in run.err and "--severity" in run.err
+    assert "--title" not in run.err.split("missing", 1)[1].split(":", 1)[0]
+    assert "terminal" in run.err
+    assert "Traceback" not in run.err
+    assert not (handbook.root / "runbooks" / "disk-full.md").exists()
+    pm = opsbook(
+        "new", "postmortem", "--title", "x", "--severity", "P1", cwd=handbook.root, stdin=""
+    )
+    assert pm.code == 2
+    assert "--date" in pm.err and "--services" in pm.err
+
+
+def test_unknown_severity_fails_clearly(opsbook: Opsbook, handbook: Handbook) -> None:
+    run = opsbook(
+        "new",
+        "runbook",
+        "--title",
+        "x",
+        "--service",
+        "api",
+        "--owner",
+        "sre",
+        "--severity",
+        "SEV1",
+        cwd=handbook.root,
+    )
+    assert run.code == 2
+    assert "unknown severity 'SEV1'" in run.err and "P1, P2" in run.err
+    assert not list((handbook.root / "runbooks").glob("api/x.md"))
+    pm = opsbook(
+        "new",
+        "postmortem",
+        "--title",
+        "x",
+        "--date",
+        "2026-09-01",
+        "--severity",
+        "P1,P2",
+        "--services",
+        "api",
+        cwd=handbook.root,
+    )
+    assert pm.code == 2 and "exactly one severity" in pm.err
+
+
+def test_bad_date_and_no_handbook(opsbook: Opsbook, handbook: Handbook, tmp_path: Path) -> None:
+    run = opsbook(
+        "new",
+        "postmortem",
+        "--title",
+        "x",
+        "--date",
+        "2026-02-30",
+        "--severity",
+        "P1",
+        "--services",
+        "api",
+        cwd=handbook.root,
+    )
+    assert run.code == 2 and "--date" in run.err and "YYYY-MM-DD" in run.err
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    nowhere = opsbook("new", "runbook", "--title", "x", cwd=outside)
+    assert nowhere.code == 2 and "no handbook found" in nowhere.err
+
+
+def test_prompts_on_a_terminal(handbook: Handbook) -> None:
+    """With a terminal on stdin, the missing fields are asked for; given ones are not."""
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    env = {**os.environ, "OPSBOOK_TODAY": TODAY}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsbook", "new", "runbook", "--title", "Cache stampede"],
+        cwd=handbook.root,
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    transcript = b""
+
+    def wait_for(text: bytes) -> None:
+        nonlocal transcript
+        deadline = time.monotonic() + 60
+        while text not in transcript:
+            assert time.monotonic() < deadline, transcript.decode(errors="replace")
+            ready, _, _ = select.select([leader], [], [], 1)
+            if ready:
+                try:
+                    transcript += os.read(leader, 1024)
+                except OSError:
+                    break
+
+    wait_for(b"Service: ")
+    os.write(leader, b"cache\n")
+    wait_for(b"Owner (team or person): ")
+    os.write(leader, b"platform\n")
+    wait_for(b"Severities")
+    os.write(leader, b"P9\n")  # not in the policy: asked again
+    wait_for(b"unknown severity")
+    os.write(leader, b"P2\n")
+    out, _ = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, transcript.decode(errors="replace")
+    assert b"Title" not in transcript  # given as a flag, so not asked
+    data = frontmatter(handbook.root / out.decode().strip())
+    assert data["service"] == "cache" and data["owner"] == "platform"
+    assert data["severity"] == ["P2"]
+
+
+def test_library_helpers() -> None:
+    assert scaffold.slugify('Checkout: 502 "bad gateway"') == "checkout-502-bad-gateway"
+    assert scaffold.slugify("Crème brûlée") == "creme-brulee"
+    assert scaffold.next_runbook_ids(["RB-0009", "RB-0002", "X-1"], 2) == ["RB-0010", "RB-0011"]
+    assert scaffold.next_postmortem_id(["PM-2026-004", "PM-2025-010"], 2026) == "PM-2026-005"
+    assert scaffold.next_postmortem_id([], 2027) == "PM-2027-001"
+    for value in ("plain", "a: b", "yes", "1.10", "null", "- x", "[x]", "x, y", "café"):
+        assert yaml.safe_load(f"k: {scaffold.yaml_scalar(value)}")["k"] == value
+        assert yaml.safe_load(f"k: {scaffold.yaml_list([value])}")["k"] == [value]

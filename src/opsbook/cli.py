@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,9 @@ def _lint(args: argparse.Namespace) -> int:
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             return fail(f"no such file: {', '.join(missing)}")
+    # A one-shot process holding hundreds of thousands of YAML nodes with no cycles among them:
+    # the cyclic collector would only rescan them (about 1.6 s a pass at 10,000 documents).
+    gc.disable()
     try:
         result = lint.run(root, options, only)
     except load.ConfigError as exc:
@@ -40,6 +44,7 @@ def _lint(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except schemas.SchemaError as exc:
         return fail(str(exc))
+    gc.freeze()  # nor rescan them all once more when the interpreter exits
     sys.stdout.write(report.render(args.format, result.problems, result.files))
     if args.format != "text":
         print(report.summary(result.problems, len(result.files)), file=sys.stderr)

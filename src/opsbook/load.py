@@ -443,6 +443,7 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
     handbook = Handbook(root=root, policy=policy, problems=problems)
     runbook_paths, postmortem_paths = discover(root) if paths is None else _split(root, paths)
     handbook.files = [POLICY_FILE]
+    real_root = root.resolve()
     runbook_validator = schemas.validator(root, "runbook")
     postmortem_validator = schemas.validator(root, "postmortem")
     for kind, kind_paths in (("runbook", runbook_paths), ("postmortem", postmortem_paths)):
@@ -451,7 +452,8 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
             rel = rel_path(path, root)
             handbook.files.append(rel)
             try:
-                source, doc_problems = read_source(path, rel)
+                outside = _outside(path, rel, real_root)
+                source, doc_problems = (None, [outside]) if outside else read_source(path, rel)
                 if source is not None:
                     doc_problems.extend(schemas.validate(validator, source))
                     if kind == "runbook":
@@ -475,6 +477,31 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
                 handbook.broken[rel] = kind
             handbook.problems.extend(doc_problems)
     return handbook
+
+
+def _outside(path: Path, rel: str, real_root: Path) -> Problem | None:
+    """A document that is a symlink to a file outside the handbook is not read.
+
+    Otherwise one link (to /proc/self/environ, a key file, another repository's notes) would
+    publish that file's text in the site and its search index.
+    """
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it reports file-unreadable
+        return None
+    if target.is_relative_to(real_root):
+        return None
+    return Problem(
+        rel,
+        1,
+        1,
+        "error",
+        "file-symlink-outside",
+        f"this file is a symbolic link to {target}, outside the handbook: opsbook does not "
+        "read it; put the document itself here",
+    )
 
 
 def _split(root: Path, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:

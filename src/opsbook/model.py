@@ -167,10 +167,12 @@ class Postmortem:
         return self.source.rel if self.source else ""
 
     def duration(self, start: str, end: str) -> dt.timedelta | None:
-        """Time between two key times, when both are known."""
-        if start in self.timeline and end in self.timeline:
-            return self.timeline[end] - self.timeline[start]
-        return None
+        """Time between two key times, when both are known with a UTC offset."""
+        begin, finish = self.timeline.get(start), self.timeline.get(end)
+        # A time without an offset is a lint error (pm-time-offset) and cannot be compared.
+        if begin is None or finish is None or begin.tzinfo is None or finish.tzinfo is None:
+            return None
+        return finish - begin
 
 
 @dataclass

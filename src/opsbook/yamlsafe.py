@@ -17,6 +17,12 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Beyond this many values a document is not a runbook but an alias bomb.
 MAX_NODES = 100_000
+# Beyond this many nested lists and mappings it is not a runbook either. libyaml's C composer
+# recurses once per level and kills the interpreter (SIGSEGV) somewhere past 20,000 levels, which
+# a 60 kB line of '[' reaches; so depth is checked before composing whenever the text could
+# nest deeper than _COMPOSE_SAFE_DEPTH.
+MAX_DEPTH = 100
+_COMPOSE_SAFE_DEPTH = 1_000
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
@@ -63,6 +69,8 @@ class _Builder:
             return self._scalar(node)
         if id(node) in self._active:
             raise _Recursive(node)
+        if len(self._active) >= MAX_DEPTH:  # _active holds the collections enclosing node
+            raise _TooDeep(node)
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -133,16 +141,71 @@ class _Recursive(Exception):
         self.node = node
 
 
+class _TooDeep(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+_TOO_DEEP = (
+    f"YAML nested more than {MAX_DEPTH} levels deep: a handbook document nests a few levels; "
+    "flatten the lists and mappings"
+)
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on the nesting depth of text, from the characters every level needs.
+
+    A nested list or mapping starts on a new (more indented) line, after a '-' or '?' indicator,
+    or with '[' or '{'; an implicit mapping (`- a: b`, `[a: b]`) adds at most one level to each.
+    """
+    return 2 * sum(map(text.count, ("\n", "-", "?", "[", "{"))) + 2
+
+
+def _too_deep(text: str) -> YamlError | None:
+    """The place where text nests deeper than MAX_DEPTH, if it can, found without recursion."""
+    if _depth_bound(text) <= _COMPOSE_SAFE_DEPTH:
+        return None
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line, column = (mark.line, mark.column) if mark else (0, 0)
+                    return YamlError(line, column, "yaml-too-large", _TOO_DEEP)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing reports it, failing at the same place before going any deeper
+    finally:
+        loader.dispose()
+
+
 def load(text: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None, list[YamlError]]:
     """Parse one YAML document; returns (data, root node, errors). Never raises for bad input."""
+    deep = _too_deep(text)
+    if deep is not None:
+        return None, None, [deep]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line, mark.column) if mark else (0, 0)
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
+        mark, started = exc.problem_mark or exc.context_mark, exc.context_mark
+        if started is not None and "end of stream" in problem:
+            # An unclosed quote or bracket runs to the end of the frontmatter: point at its start.
+            mark = started
+        line, column = (mark.line, mark.column) if mark else (0, 0)
+        context = ""
+        if exc.context and started is not None and started.line != line:
+            context = f" ({exc.context} started on line {started.line + 1 + line_offset})"
+        elif exc.context:
+            context = f" ({exc.context})"
         hint = _syntax_hint(problem, text, line)
         return None, None, [YamlError(line, column, "yaml-syntax", f"{problem}{context}{hint}")]
     except yaml.YAMLError as exc:
@@ -174,6 +237,9 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None, list[Y
     except _Recursive as exc:
         mark = exc.node.start_mark
         return None, None, [YamlError(mark.line, mark.column, "yaml-syntax", "recursive alias")]
+    except _TooDeep as exc:
+        mark = exc.node.start_mark
+        return None, None, [YamlError(mark.line, mark.column, "yaml-too-large", _TOO_DEEP)]
     except RecursionError:
         return None, None, [YamlError(0, 0, "yaml-syntax", "YAML nested too deeply")]
     except (yaml.YAMLError, ValueError, TypeError) as exc:
@@ -185,6 +251,8 @@ def _syntax_hint(problem: str, text: str, line: int) -> str:
     lines = text.splitlines()
     if "\t" in problem or (0 <= line < len(lines) and "\t" in lines[line]):
         return ": YAML allows no tabs for indentation, use spaces"
+    if "end of stream" in problem:
+        return ": it is never closed; add the closing quote or bracket"
     if "mapping values are not allowed" in problem:
         return ": quote the value if it contains ': '"
     if "could not find expected ':'" in problem:

@@ -1,0 +1,96 @@
+"""The generated pages: each a pure function of the build context returning Markdown/HTML.
+
+`generated_pages(ctx)` lists every page opsbook generates for a handbook (fixed pages, one
+per decision tree, one per service). The MkDocs hooks (opsbook.site) and `opsbook generate`
+both render this same list, so the site and the exported files cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from opsbook.pages import (
+    action_items,
+    communication,
+    decision_trees,
+    incident,
+    postmortems,
+    review,
+    runbooks,
+    services,
+    severity,
+)
+from opsbook.pages.common import (
+    ACTION_ITEMS,
+    COMMUNICATION,
+    INCIDENT,
+    POSTMORTEMS,
+    REVIEW,
+    RUNBOOKS,
+    SERVICES,
+    SEVERITY,
+    TREES,
+    Context,
+)
+
+__all__ = ["FIXED", "Context", "PageSpec", "generated_pages"]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One generated page: where it goes, its plain-text title, and how to render it."""
+
+    src_uri: str
+    title: str
+    render: Callable[[Context], str]
+    # The fixed page this one is listed under in the nav (trees and services), if any.
+    parent: str | None = None
+
+
+# In nav order: the incident page first.
+FIXED: tuple[PageSpec, ...] = (
+    PageSpec(INCIDENT, "Incident", incident.render),
+    PageSpec(SEVERITY, "Severity", severity.render),
+    PageSpec(COMMUNICATION, "Communication", communication.render),
+    PageSpec(TREES, "Decision trees", decision_trees.render_index),
+    PageSpec(RUNBOOKS, "Runbooks", runbooks.render),
+    PageSpec(POSTMORTEMS, "Postmortems", postmortems.render),
+    PageSpec(ACTION_ITEMS, "Action items", action_items.render),
+    PageSpec(SERVICES, "Services", services.render_index),
+    PageSpec(REVIEW, "Review", review.render),
+)
+
+
+def _tree_renderer(index: int) -> Callable[[Context], str]:
+    def render(ctx: Context) -> str:
+        tree = ctx.handbook.policy.decision_trees[index]
+        return decision_trees.render_tree(ctx, tree)
+
+    return render
+
+
+def _service_renderer(service: str) -> Callable[[Context], str]:
+    def render(ctx: Context) -> str:
+        return services.render_service(ctx, service)
+
+    return render
+
+
+def generated_pages(ctx: Context) -> list[PageSpec]:
+    """Every generated page of this handbook, fixed pages first."""
+    specs = list(FIXED)
+    for tree in ctx.handbook.policy.decision_trees:
+        specs.append(
+            PageSpec(
+                ctx.tree_uri(tree),
+                tree.title or tree.id or "Decision tree",
+                _tree_renderer(tree.index),
+                parent=TREES,
+            )
+        )
+    for service in ctx.services:
+        specs.append(
+            PageSpec(ctx.service_uri(service), service, _service_renderer(service), parent=SERVICES)
+        )
+    return specs

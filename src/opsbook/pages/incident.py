@@ -1,0 +1,112 @@
+"""/incident/: the one page for 2 AM, built to be read top to bottom and printed."""
+
+from __future__ import annotations
+
+from opsbook.pages import communication, decision_trees, severity
+from opsbook.pages.common import (
+    COMMUNICATION,
+    INCIDENT,
+    RUNBOOKS,
+    SEVERITY,
+    Context,
+    blocks,
+    bullet_list,
+    esc,
+    hide,
+    listing,
+    table,
+)
+
+TITLE = "Incident: start here"
+NO_SYMPTOMS = '<span class="ob-muted">(no symptoms listed)</span>'
+
+
+def roles(ctx: Context) -> str:
+    """Incident roles with their duties and how to reach whoever holds them."""
+    policy = ctx.handbook.policy
+    contacts: dict[str, list[str]] = {}
+    for c in policy.contacts:
+        line = f"<strong>{esc(c.name)}</strong>" + (f": {esc(c.how)}" if c.how else "")
+        contacts.setdefault(c.role, []).append(line)
+    rows = []
+    for role in policy.roles:
+        rows.append(
+            f'<tr id="role-{esc(role.id)}">'
+            f'<td class="ob-role"><strong>{esc(role.name or role.id)}</strong></td>'
+            f"<td>{bullet_list([esc(d) for d in role.duties])}</td>"
+            f"<td>{bullet_list(contacts.pop(role.id, []))}</td>"
+            "</tr>"
+        )
+    for role_id, lines in contacts.items():
+        rows.append(
+            f"<tr><td>{esc(role_id) or '—'}</td><td>—</td><td>{bullet_list(lines)}</td></tr>"
+        )
+    if not rows:
+        return '<p class="ob-empty">policy.yml defines no incident roles.</p>'
+    return table(["Role", "Duties", "How to reach"], rows, cls="ob-roles")
+
+
+def symptoms(ctx: Context) -> str:
+    """What the on-call engineer sees, and the runbook for it, grouped by service."""
+    policy = ctx.handbook.policy
+    runbooks = [rb for rb in ctx.sorted_runbooks if rb.status != "deprecated"]
+    runbooks.sort(
+        key=lambda rb: (
+            rb.service.lower(),
+            min((policy.rank(s) for s in rb.severity), default=len(policy.severities)),
+            rb.id,
+        )
+    )
+    rows = []
+    for rb in runbooks:
+        # One row per runbook, its symptoms one per line: at thousands of runbooks a row per
+        # symptom made this page several megabytes, too much for a phone at 2 AM.
+        seen = "<br>".join(esc(s) for s in rb.symptoms) or NO_SYMPTOMS
+        rows.append(
+            f"<tr><td>{seen}</td>"
+            f"<td>{ctx.runbook_link(rb, INCIDENT)}</td>"
+            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else '—'}</td>"
+            f"<td>{ctx.severity_badges(rb.severity)}</td></tr>"
+        )
+    if not rows:
+        return '<p class="ob-empty">No runbooks yet.</p>'
+    return listing(table(["When you see", "Open", "Service", "Severity"], rows, cls="ob-symptoms"))
+
+
+def first_steps(ctx: Context) -> str:
+    policy = ctx.handbook.policy
+    lead_role = policy.roles[0].name if policy.roles else "an incident lead"
+    items = [
+        "<strong>Decide</strong> whether it is an incident and how severe: answer the questions "
+        "below, one click each.",
+        f"<strong>Declare</strong> it and name the {esc(lead_role)}; say the severity out loud.",
+        f'<strong>Communicate</strong> on the schedule for that severity (<a href="'
+        f'{ctx.href(INCIDENT, COMMUNICATION)}">templates to copy</a>).',
+        "<strong>Mitigate</strong> first, investigate later: find the runbook for what you "
+        "see in the last table.",
+    ]
+    return '<ol class="ob-first-steps">' + "".join(f"<li>{i}</li>" for i in items) + "</ol>"
+
+
+def render(ctx: Context) -> str:
+    """The /incident/ page."""
+    return hide("toc") + blocks(
+        f"# {TITLE}",
+        '<p class="ob-lead">Something is wrong and you are on call. Work down this page.</p>',
+        first_steps(ctx),
+        "## Decide",
+        decision_trees.starts(ctx, INCIDENT),
+        "## Severity",
+        severity.matrix(ctx, INCIDENT, compact=True),
+        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, SEVERITY)}">Examples and details '
+        "of each level</a></p>",
+        "## Communicate",
+        communication.matrix(ctx, INCIDENT),
+        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, COMMUNICATION)}">Status update '
+        "templates, ready to copy</a></p>",
+        "## Roles and contacts",
+        roles(ctx),
+        "## Runbooks by symptom",
+        symptoms(ctx),
+        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, RUNBOOKS)}">All runbooks</a></p>',
+    )

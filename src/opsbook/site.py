@@ -1,0 +1,405 @@
+"""The MkDocs adapter: hooks/opsbook.py forwards MkDocs' events to the functions here.
+
+One build, in event order:
+
+- `on_config` loads and lints the handbook once, logs each lint problem as a WARNING (so
+  `mkdocs build --strict` fails with the same `path:line:col` messages as `opsbook lint`),
+  renders nothing yet, and adds one nav entry per decision tree and per service.
+- `on_files` adds runbooks/ and postmortems/ (outside docs_dir) as pages kept out of the nav,
+  and the generated pages, rendered here once.
+- `on_page_read_source` hands MkDocs a document's body (its frontmatter was parsed already,
+  by our loader, which survives files MkDocs would crash on).
+- `on_page_markdown` (before mkdocs-macros) sets safe page metadata, turns Jinja off for
+  documents and generated pages, and puts the metadata box or error banner on top; HTML that
+  is finished already waits outside Python-Markdown and comes back in `on_page_content`
+  (listings of documents only in `on_page_context`, after the search plugin indexed the page).
+- `on_post_build` writes action-items.json/.csv/.ics at the site root.
+
+MkDocs keeps hook modules loaded across `mkdocs serve` rebuilds, so all state lives in one
+object that `on_config` replaces; every index a page needs is computed once per build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from opsbook import actions, adopt, checks, lint, load, report, schemas
+from opsbook.model import Problem, Runbook
+from opsbook.pages import Context, PageSpec, generated_pages
+from opsbook.pages import document as document_page
+from opsbook.pages.common import HOME, LISTING_END, LISTING_START, STATE_RULES, esc, page_url
+
+log = logging.getLogger("mkdocs.plugins.opsbook")
+
+WATCHED = (load.RUNBOOK_DIR, load.POSTMORTEM_DIR, load.POLICY_FILE, "schemas")
+SITE_FILES = ("action-items.json", "action-items.csv", "action-items.ics")
+# Most children (decision trees, services) listed under one nav entry; see _children.
+NAV_CHILDREN_MAX = 15
+
+
+@dataclass
+class Build:
+    """Everything one build knows; replaced at every on_config."""
+
+    root: Path
+    ctx: Context
+    specs: list[PageSpec]
+    # Document pages (runbooks and postmortems), by src_uri (= path relative to the root).
+    documents: dict[str, Path] = field(default_factory=dict)
+    in_nav: set[str] = field(default_factory=set)
+    generated: dict[str, PageSpec] = field(default_factory=dict)
+    # HTML kept out of Python-Markdown (see `_stash`), by page, then by placeholder.
+    stash: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Listings held back from the search index (see on_page_content), by page.
+    deferred: dict[str, dict[str, str]] = field(default_factory=dict)
+    nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_build: Build | None = None
+
+
+def current() -> Build:
+    """The build in progress; raises RuntimeError outside a build with the opsbook hooks."""
+    if _build is None:
+        raise RuntimeError(
+            "opsbook's MkDocs hooks are not active: add `hooks: [hooks/opsbook.py]` to mkdocs.yml"
+        )
+    return _build
+
+
+def format_problem(p: Problem) -> str:
+    """A problem as `opsbook lint` prints it, without the level (MkDocs shows its own)."""
+    return f"{p.path}:{p.line}:{p.column}: {p.message} [{p.rule}]"
+
+
+def _root(config: Any) -> Path:
+    path = config.config_file_path
+    return Path(path).resolve().parent if path else Path.cwd().resolve()
+
+
+def _load(root: Path, config: Any) -> Context:
+    """The handbook and its problems, as `opsbook lint` finds them; PluginError if unusable."""
+    try:
+        today = lint.today()
+    except ValueError as exc:
+        value = os.environ.get("OPSBOOK_TODAY", "")
+        raise PluginError(
+            f"opsbook: OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{value}'"
+        ) from exc
+    try:
+        result = lint.run(root, checks.Options(today=today))
+    except load.ConfigError as exc:
+        lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
+        raise PluginError("\n".join(lines)) from exc
+    except schemas.SchemaError as exc:
+        raise PluginError(f"opsbook: {exc}") from exc
+    return Context(
+        handbook=result.handbook,
+        today=today,
+        problems=sorted(result.problems, key=report.sort_key),
+        directory_urls=bool(config.use_directory_urls),
+        site_url=config.site_url or "",
+    )
+
+
+def on_config(config: Any, **kwargs: Any) -> Any:
+    """Load and lint the handbook, log its problems, and add tree and service pages to the nav."""
+    global _build
+    _build = None  # a failed load must not leave the previous build's pages behind
+    root = _root(config)
+    ctx = _load(root, config)
+    for p in ctx.problems:
+        if p.rule not in STATE_RULES:
+            log.warning(format_problem(p))
+    specs = generated_pages(ctx)
+    docs_dir = Path(config.docs_dir)
+    if config.nav is None:
+        config.nav = default_nav(specs, docs_dir)
+    else:
+        config.nav = nav_with_children(config.nav, specs)
+    build = Build(root=root, ctx=ctx, specs=specs, generated={s.src_uri: s for s in specs})
+    build.in_nav = set(_nav_uris(config.nav))
+    _build = build
+    return config
+
+
+def _children(specs: list[PageSpec], parent: str) -> list[Any]:
+    """Nav entries of the pages under a fixed page (titles escaped: Material prints them as is).
+
+    Material renders the whole nav into every page: at 40 services, their entries were 45% of
+    each runbook page's HTML and a tenth of the build time. Past NAV_CHILDREN_MAX, the
+    children are reached from their index page (and search) instead.
+    """
+    children = [{esc(s.title): s.src_uri} for s in specs if s.parent == parent]
+    return children if len(children) <= NAV_CHILDREN_MAX else []
+
+
+def nav_with_children(nav: list[Any], specs: list[PageSpec]) -> list[Any]:
+    """The configured nav with each tree and service page listed under its index page."""
+    parents = {s.src_uri: s for s in specs if any(c.parent == s.src_uri for c in specs)}
+
+    def walk(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str) and item in parents and _children(specs, item):
+                spec = parents[item]
+                out.append({spec.title: [item, *_children(specs, item)]})
+            elif isinstance(item, dict) and len(item) == 1:
+                ((title, value),) = item.items()
+                if isinstance(value, str) and value in parents and _children(specs, value):
+                    out.append({title: [value, *_children(specs, value)]})
+                elif isinstance(value, list):
+                    out.append({title: walk(value)})
+                else:
+                    out.append(item)
+            else:
+                out.append(item)
+        return out
+
+    return walk(list(nav))
+
+
+def default_nav(specs: list[PageSpec], docs_dir: Path) -> list[Any]:
+    """A nav for a mkdocs.yml without one: home, the generated pages, then docs/ pages."""
+    nav: list[Any] = []
+    if (docs_dir / HOME).is_file():
+        nav.append({"Home": HOME})
+    for spec in specs:
+        if spec.parent is not None:
+            continue
+        children = _children(specs, spec.src_uri)
+        nav.append(
+            {spec.title: [spec.src_uri, *children]} if children else {spec.title: spec.src_uri}
+        )
+    generated = {s.src_uri for s in specs}
+    if docs_dir.is_dir():
+        for path in sorted(docs_dir.rglob("*.md")):
+            uri = path.relative_to(docs_dir).as_posix()
+            if uri != HOME and uri not in generated:
+                nav.append(uri)
+    return nav
+
+
+def _nav_uris(nav: Any) -> list[str]:
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [u for value in nav.values() for u in _nav_uris(value)]
+    if isinstance(nav, list):
+        return [u for item in nav for u in _nav_uris(item)]
+    return []
+
+
+def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
+    """Add the documents (out of the nav) and the generated pages."""
+    build = current()
+    ctx = build.ctx
+    generated_urls = {page_url(s.src_uri, ctx.directory_urls): s.src_uri for s in build.specs}
+    for spec in build.specs:
+        existing = files.get_file_from_path(spec.src_uri)
+        if existing is not None:
+            log.warning(
+                f"docs/{spec.src_uri} is replaced by the page opsbook generates there: "
+                "move it to another path"
+            )
+            files.remove(existing)
+        inclusion = (
+            InclusionLevel.UNDEFINED if spec.src_uri in build.in_nav else InclusionLevel.NOT_IN_NAV
+        )
+        files.append(
+            File.generated(config, spec.src_uri, content=spec.render(ctx), inclusion=inclusion)
+        )
+    rels = [rb.rel for rb in ctx.handbook.runbooks]
+    rels += [pm.rel for pm in ctx.handbook.postmortems]
+    rels += list(ctx.handbook.broken)
+    for rel in rels:
+        if not rel.endswith(".md"):
+            continue
+        clash = generated_urls.get(page_url(rel, ctx.directory_urls))
+        if clash is not None:
+            log.warning(
+                f"{rel}: its page would replace the generated page {clash}: rename the file"
+            )
+            continue
+        existing = files.get_file_from_path(rel)
+        if existing is not None:
+            log.warning(f"docs/{rel} is replaced by the handbook document {rel}: remove one")
+            files.remove(existing)
+        path = build.root / rel
+        files.append(
+            File.generated(config, rel, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV)
+        )
+        build.documents[rel] = path
+    return files
+
+
+def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
+    """A document's body without its frontmatter, read by opsbook's own loader."""
+    build = _build
+    if build is None:
+        return None
+    rel = page.file.src_uri
+    if rel not in build.documents:
+        return None
+    doc = build.ctx.runbooks_by_rel.get(rel) or build.ctx.postmortems_by_rel.get(rel)
+    source = doc.source if doc is not None else None
+    body = source.body if source is not None else _broken_body(build.documents[rel], build.root)
+    # Runbooks adopted from Hugo sites link with {{< ref "x.md" >}}: resolve those to the
+    # relative paths MkDocs understands (the files themselves stay as they were).
+    if "{{" in body:
+        body = adopt.hugo_ref_links(body)
+    # A leading blank line stops MkDocs from reading the body's first lines as metadata.
+    return "\n" + body
+
+
+def _broken_body(path: Path, root: Path) -> str:
+    """What can be shown of a document opsbook could not parse: its text minus frontmatter."""
+    try:
+        # A symlink out of the handbook (file-symlink-outside) must not publish its target.
+        if not path.resolve().is_relative_to(root.resolve()):
+            return ""
+        text = path.read_bytes().decode("utf-8", errors="replace").replace("\x00", "")
+    except (OSError, RuntimeError):  # unreadable, or a symlink loop
+        return ""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[0].rstrip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+        if end is not None:
+            return "\n".join(lines[end + 1 :])
+        # Unterminated frontmatter: show the lines as text rather than guess where it ends.
+        return "```yaml\n" + text.replace("```", "` ` `") + "\n```\n"
+    return text
+
+
+def _stash(build: Build, uri: str, html: str) -> str:
+    """A placeholder paragraph for a block of finished HTML, put back by on_page_content.
+
+    The metadata boxes and generated tables are HTML already; handing them to Python-Markdown
+    only to have it parse and copy them through costs more than rendering the rest of a
+    runbook (measured: a third of the Markdown time of a 3,000-document build).
+    """
+    page = build.stash.setdefault(uri, {})
+    token = f"OPSBOOK{build.nonce}X{len(page)}"
+    page[token] = html
+    return token
+
+
+def _stash_html_blocks(build: Build, uri: str, markdown: str) -> str:
+    # Generated pages are written as blank-line separated blocks where every raw HTML block
+    # starts with "<" (opsbook.pages.common.blocks): each such block is stashed whole.
+    chunks = markdown.split("\n\n")
+    return "\n\n".join(
+        _stash(build, uri, chunk) if chunk.startswith("<") else chunk for chunk in chunks
+    )
+
+
+@event_priority(50)  # before mkdocs-macros (0) and Material's tags plugin (-50)
+def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
+    """Turn Jinja off where it must not run, and open documents with their box or banner."""
+    build = _build
+    if build is None:
+        return None
+    rel = page.file.src_uri
+    if rel in build.documents:
+        ctx = build.ctx
+        doc = ctx.runbooks_by_rel.get(rel) or ctx.postmortems_by_rel.get(rel)
+        # Replace the metadata MkDocs read: a document's fields are data, not page settings,
+        # and Material prints meta.title and tags unescaped.
+        meta: dict[str, Any] = {"render_macros": False}
+        if doc is not None:
+            meta["title"] = esc(doc.title)
+        if isinstance(doc, Runbook) and doc.tags:
+            meta["tags"] = [esc(t) for t in doc.tags]
+        page.meta = meta
+        html, title = document_page.header(ctx, rel)
+        block = _stash(build, rel, html) if html else ""
+        return document_page.insert_after_h1(markdown, block, title)
+    spec = build.generated.get(rel)
+    if spec is not None:
+        page.meta["render_macros"] = False
+        if spec.parent is not None:
+            # A title from policy.yml or a document (tree, service): Material prints
+            # meta.title as is, while the nav title would go through `striptags`, which
+            # unescapes entities and would turn an escaped title back into markup.
+            page.meta["title"] = esc(spec.title)
+        return _stash_html_blocks(build, rel, markdown)
+    return None
+
+
+def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
+    """Put the stashed HTML back, and hold listings back until search has indexed the page.
+
+    A listing (opsbook.pages.common.listing) repeats what the documents' own pages say.
+    """
+    build = _build
+    if build is None:
+        return None
+    uri = page.file.src_uri
+    for token, block in build.stash.pop(uri, {}).items():
+        html = html.replace(f"<p>{token}</p>", block, 1)
+    if LISTING_START not in html:
+        return html
+    parts: list[str] = []
+    deferred: dict[str, str] = {}
+    rest = html
+    while (start := rest.find(LISTING_START)) >= 0:
+        end = rest.find(LISTING_END, start)
+        if end < 0:
+            break
+        token = f"ob-{build.nonce}-{len(deferred)}"
+        deferred[token] = rest[start + len(LISTING_START) : end]
+        parts += [rest[:start], f'<div data-ob-listing="{token}"></div>']
+        rest = rest[end + len(LISTING_END) :]
+    build.deferred[uri] = deferred
+    return "".join(parts) + rest
+
+
+@event_priority(-100)  # after Material's search plugin (0) has indexed the page
+def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> Any:
+    """Put the listings back into the page, now that search has seen it without them."""
+    build = _build
+    if build is None or page.file.src_uri not in build.deferred:
+        return context
+    content = page.content
+    for token, block in build.deferred.pop(page.file.src_uri).items():
+        content = content.replace(f'<div data-ob-listing="{token}"></div>', block, 1)
+    page.content = content
+    return context
+
+
+def on_post_build(*, config: Any, **kwargs: Any) -> None:
+    """Write the open action items as JSON, CSV and iCalendar at the site root."""
+    build = _build
+    if build is None:
+        return
+    ctx = build.ctx
+    items = ctx.open_items
+    site = Path(config.site_dir)
+    site.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "action-items.json": actions.to_json(items, ctx.today),
+        "action-items.csv": actions.to_csv(items, ctx.today),
+        "action-items.ics": actions.to_ics(items, ctx.today, ctx.site_url),
+    }
+    for name, text in outputs.items():
+        (site / name).write_text(text, encoding="utf-8", newline="")
+
+
+def on_serve(server: Any, *, config: Any, builder: Any = None, **kwargs: Any) -> Any:
+    """Rebuild when a document, policy.yml or a schema changes (they live outside docs/)."""
+    root = _root(config)
+    for name in WATCHED:
+        path = root / name
+        if path.exists():
+            server.watch(str(path))
+    return server

@@ -1,0 +1,316 @@
+"""The generated pages as library functions: no MkDocs involved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import POLICY, Handbook, Run, dedent
+from htmldom import Element, parse
+from opsbook import checks, load
+from opsbook.pages import Context, decision_trees, document, generated_pages
+from opsbook.pages.common import (
+    esc,
+    fmt_duration,
+    json_script,
+    md,
+    page_url,
+    relative_url,
+    safe_url,
+    slugify,
+    unique_slugs,
+)
+
+TODAY = dt.date(2026, 9, 15)
+
+
+def context(root: Path, today: dt.date = TODAY) -> Context:
+    handbook = load.load_handbook(root)
+    problems = handbook.problems + checks.check(handbook, checks.Options(today=today))
+    return Context(handbook=handbook, today=today, problems=problems)
+
+
+# ---- URLs and escaping ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "directory_urls", "url"),
+    [
+        ("index.md", True, ""),
+        ("incident/index.md", True, "incident/"),
+        ("runbooks/api/roll-back.md", True, "runbooks/api/roll-back/"),
+        ("runbooks/api/README.md", True, "runbooks/api/"),
+        ("index.md", False, "index.html"),
+        ("incident/index.md", False, "incident/index.html"),
+        ("runbooks/api/roll-back.md", False, "runbooks/api/roll-back.html"),
+    ],
+)
+def test_page_url(src: str, directory_urls: bool, url: str) -> None:
+    assert page_url(src, directory_urls) == url
+
+
+@pytest.mark.parametrize(
+    ("frm", "to", "rel"),
+    [
+        ("runbooks/", "runbooks/api/roll-back/", "api/roll-back/"),
+        ("runbooks/api/roll-back/", "services/api/", "../../../services/api/"),
+        ("incident/", "", "../"),
+        ("", "incident/", "incident/"),
+        ("runbooks/", "runbooks/", "./"),
+        ("runbooks/index.html", "runbooks/api/x.html", "api/x.html"),
+        ("incident.html", "action-items.json", "action-items.json"),
+        ("action-items/", "action-items.json", "../action-items.json"),
+    ],
+)
+def test_relative_url(frm: str, to: str, rel: str) -> None:
+    assert relative_url(frm, to) == rel
+
+
+def test_href_is_quoted_and_escaped(handbook: Handbook) -> None:
+    ctx = context(handbook.root)
+    assert ctx.href("incident/index.md", "runbooks/a b/x&y.md") == "../runbooks/a%20b/x%26y/"
+    assert ctx.href("severity/index.md", "severity/index.md", "sev-p1") == "#sev-p1"
+    assert ctx.href("incident/index.md", "severity/index.md", "sev-p1") == "../severity/#sev-p1"
+    ctx.directory_urls = False
+    assert ctx.href("incident/index.md", "runbooks/x.md") == "../runbooks/x.html"
+
+
+def test_md_makes_markdown_and_html_inert() -> None:
+    value = "*bold* _it_ `code` [link](http://x) {#id} | pipe <b>&amp; ~~s~~ # ! \\"
+    out = md(value)
+    for char in "*_`[]{}|<>~#!\\":
+        assert char not in out.replace("&#", "").replace(";", ""), char
+    assert parse(f"<p>{out}</p>").text() == value
+
+
+def test_esc_escapes_quotes_for_attributes() -> None:
+    assert esc('"><script>') == "&quot;&gt;&lt;script&gt;"
+    assert esc(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://grafana.example.com/d/x?a=1&b=2", True),
+        ("http://x", True),
+        ("mailto:oncall@example.com", True),
+        ("../runbooks/x/", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("vbscript:x", False),
+        ("", False),
+    ],
+)
+def test_safe_url(url: str, safe: bool) -> None:
+    assert (safe_url(url) is not None) == safe
+
+
+def test_json_script_cannot_close_the_script() -> None:
+    text = json_script({"a": "</script><script>alert(1)</script>&"})
+    assert "</" not in text and "<" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><script>alert(1)</script>&"}
+
+
+def test_slugs() -> None:
+    assert slugify("Payments API") == "payments-api"
+    assert slugify("Café / Ünïcode") == "cafe-unicode"
+    assert slugify("!!!") == "item"
+    assert unique_slugs(["API", "api", "Api!"], reserved=["index"]) == {
+        "API": "api",
+        "api": "api-2",
+        "Api!": "api-3",
+    }
+    assert unique_slugs(["index"], reserved=["index"]) == {"index": "index-2"}
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [(0, "< 1 min"), (5, "5 min"), (60, "1 h 00 min"), (125, "2 h 05 min"), (1500, "1 d 1 h")],
+)
+def test_fmt_duration(minutes: int, text: str) -> None:
+    assert fmt_duration(dt.timedelta(minutes=minutes)) == text
+
+
+# ---- the pages --------------------------------------------------------------------------------
+
+
+def test_every_page_renders_and_has_a_unique_path(handbook: Handbook) -> None:
+    ctx = context(handbook.root)
+    specs = generated_pages(ctx)
+    uris = [s.src_uri for s in specs]
+    assert len(uris) == len(set(uris))
+    assert uris[0] == "incident/index.md"
+    assert "decision-trees/should-i-roll-back.md" in uris
+    assert "services/api.md" in uris
+    for spec in specs:
+        out = spec.render(ctx)
+        assert out.lstrip("-\nhidetoc :").startswith("# "), spec.src_uri
+        parse(out)  # well-formed enough to parse
+
+
+def test_pages_of_an_empty_handbook(empty_handbook: Handbook) -> None:
+    ctx = context(empty_handbook.root)
+    for spec in generated_pages(ctx):
+        assert spec.render(ctx)
+    assert "No runbooks yet" in next(
+        s for s in generated_pages(ctx) if s.src_uri == "runbooks/index.md"
+    ).render(ctx)
+
+
+def test_pages_of_a_nearly_empty_policy(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", "severities: []\n")
+    ctx = context(book.root)
+    rendered = {s.src_uri: s.render(ctx) for s in generated_pages(ctx)}
+    assert "defines no severities" in rendered["severity/index.md"]
+    assert "defines no decision trees" in rendered["decision-trees/index.md"]
+
+
+TREE_POLICY = POLICY.split("decision_trees:")[0] + dedent(
+    """
+    decision_trees:
+      - id: dag
+        title: Shared steps
+        start: a
+        nodes:
+          a:
+            question: A?
+            answers:
+              - {label: "Deep", next: b}
+              - {label: "Shallow", next: c}
+              - {label: "Nowhere", next: missing}
+          b:
+            question: B?
+            yes: c
+            no: a
+          c:
+            outcome: Done
+            runbook: RB-404
+            severity: P1
+          orphan:
+            outcome: Never reached
+    """
+)
+
+
+def test_tree_nodes_are_drawn_once_at_their_shallowest_place(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", TREE_POLICY)
+    ctx = context(book.root)
+    tree = ctx.handbook.policy.decision_trees[0]
+    root = parse(decision_trees.widget(ctx, tree, "decision-trees/dag.md"))
+    for node in ("a", "b", "c", "orphan"):
+        assert len(root.find_all("li", id=f"step-{node}")) == 1, node
+    a = root.find("li", id="step-a")
+    answers = [li for li in a.find("ul", cls="ob-answers").children if isinstance(li, Element)]
+    # "Shallow" owns c (depth 1); b's yes links to it; b's no loops back to a (a cycle).
+    assert answers[1].find_all("li", id="step-c")
+    b = root.find("li", id="step-b")
+    gotos = [g.attrs["href"] for g in b.find_all("a", cls="ob-goto")]
+    assert gotos == ["#step-c", "#step-a"]
+    assert "unknown step “missing”" in answers[2].text()
+    assert "Not reachable from the start" in root.text()
+    c = root.find("li", id="step-c")
+    assert c.find("span", cls="ob-unknown").text() == "RB-404"
+    data = json.loads(root.find("script", cls="ob-tree-data").raw_text())
+    assert data["nodes"]["a"]["answers"][2] == {"label": "Nowhere", "next": ""}
+    assert data["nodes"]["c"]["runbook"] == {"id": "RB-404", "title": "", "href": ""}
+
+
+def test_document_box_goes_after_the_body_heading(handbook: Handbook) -> None:
+    ctx = context(handbook.root)
+    rb = ctx.handbook.runbooks[0]
+    assert rb.source is not None
+    out = document.decorate(ctx, rb.rel, rb.source.body)
+    assert out.startswith("# Roll back a deployment\n\n<div")
+    assert out.count("# Roll back a deployment") == 1
+    headless = document.decorate(ctx, rb.rel, "Just text.\n")
+    assert headless.startswith("# Roll back a deployment\n\n<div")
+    assert headless.rstrip().endswith("Just text.")
+
+
+def test_banner_lists_problems_but_not_states(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write(
+        "runbooks/x.md",
+        dedent(
+            """
+            ---
+            id: RB-1
+            title: X
+            service: api
+            owner: me
+            severity: [P7]
+            last_reviewed: 2020-01-01
+            ---
+            Body.
+            """
+        ),
+    )
+    ctx = context(book.root)
+    out = document.decorate(ctx, "runbooks/x.md", "Body.\n")
+    banner = parse(out).find("div", cls="ob-banner")
+    text = banner.text()
+    assert "runbooks/x.md:6:12" in text and "[ref-severity]" in text
+    assert "[stale]" not in text
+    assert "stale" in parse(out).find("div", cls="ob-meta").text()
+
+
+def test_overdue_first_on_the_action_items_page(handbook: Handbook) -> None:
+    ctx = context(handbook.root, dt.date(2026, 11, 1))
+    page = parse(
+        next(s for s in generated_pages(ctx) if s.src_uri == "action-items/index.md").render(ctx)
+    )
+    rows = page.find("div", id="ob-action-table").find("tbody").find_all("tr")
+    assert [r.find("td").text() for r in rows] == ["Add a canary stage", "Alert on 5xx ratio"]
+    assert ["ob-row--overdue" in r.classes for r in rows] == [True, True]
+    assert rows[0].find_all("td")[3].text() == "42 days"
+
+
+# ---- opsbook generate --------------------------------------------------------------------------
+
+
+def test_generate_writes_the_pages(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    out = handbook.root / "out"
+    run = opsbook("generate", str(out), "--today", "2026-10-01", cwd=handbook.root)
+    assert run.code == 0, run.err
+    for rel in (
+        "incident/index.md",
+        "severity/index.md",
+        "communication/index.md",
+        "decision-trees/index.md",
+        "decision-trees/should-i-roll-back.md",
+        "runbooks/index.md",
+        "postmortems/index.md",
+        "action-items/index.md",
+        "services/index.md",
+        "services/api.md",
+        "review/index.md",
+    ):
+        assert (out / rel).is_file(), rel
+    records = json.loads((out / "action-items.json").read_text())
+    assert [r["uid"] for r in records] == ["PM-2026-001/AI-1", "PM-2026-001/AI-2"]
+    assert records[0]["days_overdue"] == 11
+    assert (out / "action-items.csv").read_text().count("\n") == 3
+    assert "BEGIN:VEVENT" in (out / "action-items.ics").read_text()
+    ctx = context(handbook.root, dt.date(2026, 10, 1))
+    incident = next(s for s in generated_pages(ctx) if s.src_uri == "incident/index.md")
+    assert (out / "incident/index.md").read_text() == incident.render(ctx)
+
+
+def test_generate_errors_are_usage_errors(tmp_path: Path, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("generate", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.code == 2 and "no handbook found" in run.err
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    run = opsbook("generate", "out", "--today", "soon", cwd=book.root)
+    assert run.code == 2 and "YYYY-MM-DD" in run.err
+    book.write("policy.yml", "severities: [\n")
+    run = opsbook("generate", "out", cwd=book.root)
+    assert run.code == 2 and "policy.yml" in run.err and "Traceback" not in run.err

@@ -1,0 +1,87 @@
+"""`mkdocs serve` keeps the hook module loaded between rebuilds: no state may leak across them.
+
+These tests rebuild in one process, as serve does (config reloaded, hook module cached).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook
+from htmldom import parse
+from opsbook import site
+from sitebuild import install_site
+
+pytestmark = pytest.mark.slow
+
+
+def rebuild(root: Path, site_dir: Path) -> None:
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir))
+    mkdocs_build(config)
+
+
+def test_rebuilds_start_from_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSBOOK_TODAY", "2026-09-15")
+    monkeypatch.chdir(tmp_path)
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    book.write("runbooks/api/other.md", RUNBOOK.replace("RB-0001", "RB-0002"))
+    book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+    install_site(book.root)
+    out = tmp_path / "site"
+
+    rebuild(book.root, out)
+    first = parse((out / "runbooks/index.html").read_text()).find("article").text()
+    assert "RB-0002" in first
+
+    # Edit one runbook, delete another: the next build must not remember either.
+    book.write("runbooks/api/roll-back.md", RUNBOOK.replace("title: Roll back", "title: Revert"))
+    (book.root / "runbooks/api/other.md").unlink()
+    rebuild(book.root, out)
+    second = parse((out / "runbooks/index.html").read_text()).find("article").text()
+    assert "RB-0002" not in second
+    assert "Revert a deployment" in second
+    assert not (out / "runbooks/api/other").exists()
+    page = parse((out / "runbooks/api/roll-back/index.html").read_text())
+    assert page.find("title").text().startswith("Revert a deployment")
+
+    # A policy that cannot be read stops the build and leaves no build state behind.
+    book.write("policy.yml", "severities: [\n")
+    with pytest.raises(Abort):
+        rebuild(book.root, out)
+    assert site._build is None
+    with pytest.raises(RuntimeError, match="hooks"):
+        site.current()
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.watched: list[str] = []
+
+    def watch(self, path: str, *args: Any) -> None:
+        self.watched.append(path)
+
+
+class FakeConfig:
+    def __init__(self, path: Path) -> None:
+        self.config_file_path = str(path)
+
+
+def test_serve_watches_the_documents_and_the_policy(handbook: Handbook) -> None:
+    (handbook.root / "schemas").mkdir()
+    server = FakeServer()
+    site.on_serve(server, config=FakeConfig(handbook.root / "mkdocs.yml"), builder=None)
+    root = handbook.root.resolve()
+    assert server.watched == [
+        str(root / "runbooks"),
+        str(root / "postmortems"),
+        str(root / "policy.yml"),
+        str(root / "schemas"),
+    ]

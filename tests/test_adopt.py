@@ -381,12 +381,6 @@ def adopt_and_build(opsbook: Opsbook, tmp_path: Path, *flags: str) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending in the site: document pages must pass their Markdown through "
-    "opsbook.adopt.hugo_ref_links (8 corpus bodies link with Hugo ref shortcodes, which "
-    "mkdocs build --strict reports as broken links); remove this marker once it does",
-)
 def test_adopted_corpus_builds_with_mkdocs(opsbook: Opsbook, tmp_path: Path) -> None:
     """In a handbook made by `opsbook init`, the adopted collection lints clean and builds.
 

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from opsbook import lint, load, schemas
-from opsbook.console import NO_HANDBOOK, fail, find_root
+from opsbook import load, schemas
+from opsbook.console import config_failure, root_and_today
 from opsbook.model import ActionItem
 
 FORMATS = ("table", "json", "csv", "ics")
@@ -152,23 +152,14 @@ RENDERERS = {"table": to_table, "json": to_json, "csv": to_csv, "ics": to_ics}
 
 
 def _run(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
-    try:
-        today = lint.today(args.today)
-    except ValueError:
-        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
     try:
         handbook = load.load_handbook(root)
-    except load.ConfigError as exc:
-        for p in exc.problems:
-            print(
-                f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr
-            )
-        return fail(str(exc))
-    except schemas.SchemaError as exc:
-        return fail(str(exc))
+    except (load.ConfigError, schemas.SchemaError) as exc:
+        return config_failure(exc)
     statuses = args.status or list(OPEN_STATUSES)
     items = select(
         handbook.action_items,

@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, NO_HANDBOOK, fail, find_root
+from opsbook import load, schemas, yamlsafe
+from opsbook.console import EXIT_OK, EXIT_PROBLEMS, fail, root_and_today
 from opsbook.scaffold import (
     ScaffoldError,
     frontmatter_ids,
@@ -438,13 +438,10 @@ def _shown(path: Path) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
-    try:
-        today = lint.today(args.today)
-    except ValueError:
-        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
     try:
         policy, _problems = load.load_policy(root)
         known = None if args.keep_unknown else known_fields(root)

@@ -9,17 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from opsbook import changed, checks, lint, load, report, schemas
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, NO_HANDBOOK, fail, find_root
+from opsbook.console import EXIT_OK, EXIT_PROBLEMS, config_failure, fail, find_root, root_and_today
 
 
 def _lint(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
-    try:
-        options = checks.Options(today=lint.today(args.today), strict=args.strict)
-    except ValueError:
-        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
+    options = checks.Options(today=today, strict=args.strict)
     only: list[str] | None = None
     if args.changed:
         try:
@@ -36,14 +34,8 @@ def _lint(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         result = lint.run(root, options, only)
-    except load.ConfigError as exc:
-        for p in exc.problems:
-            print(
-                f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr
-            )
-        return fail(str(exc))
-    except schemas.SchemaError as exc:
-        return fail(str(exc))
+    except (load.ConfigError, schemas.SchemaError) as exc:
+        return config_failure(exc)
     gc.freeze()  # nor rescan them all once more when the interpreter exits
     sys.stdout.write(report.render(args.format, result.problems, result.files))
     if args.format != "text":

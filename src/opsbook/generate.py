@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from opsbook import actions, checks, lint, load, report, schemas
-from opsbook.console import EXIT_OK, NO_HANDBOOK, fail, find_root
+from opsbook.console import EXIT_OK, config_failure, fail, root_and_today
 from opsbook.pages import Context, generated_pages
 
 
@@ -41,23 +41,14 @@ def write_pages(ctx: Context, out_dir: Path) -> list[Path]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
-    try:
-        today = lint.today(args.today)
-    except ValueError:
-        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
     try:
         result = lint.run(root, checks.Options(today=today))
-    except load.ConfigError as exc:
-        for p in exc.problems:
-            print(
-                f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr
-            )
-        return fail(str(exc))
-    except schemas.SchemaError as exc:
-        return fail(str(exc))
+    except (load.ConfigError, schemas.SchemaError) as exc:
+        return config_failure(exc)
     problems = sorted(result.problems, key=report.sort_key)
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, NO_HANDBOOK, fail, find_root
+from opsbook.console import EXIT_OK, config_failure, fail, root_and_today
 from opsbook.model import Policy
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
@@ -531,17 +531,14 @@ def _check_written(root: Path, path: Path, kind: str) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
-    try:
-        today = lint.today(args.today)
-    except ValueError:
-        return fail(f"--today / OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{args.today}'")
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
     try:
         policy, _problems = load.load_policy(root)
     except (load.ConfigError, schemas.SchemaError) as exc:
-        return fail(str(exc))
+        return config_failure(exc)
     interactive = sys.stdin.isatty() and not args.no_input
     try:
         if args.kind == "runbook":

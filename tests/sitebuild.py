@@ -62,6 +62,17 @@ def install_site(root: Path, nav: str = TEST_NAV) -> None:
     shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets", dirs_exist_ok=True)
 
 
+def sample_copy(dest: Path) -> Path:
+    """The repository's sample handbook and site configuration, copied to dest."""
+    dest.mkdir(parents=True)
+    for name in ("mkdocs.yml", "policy.yml"):
+        shutil.copy2(REPO / name, dest / name)
+    for name in ("runbooks", "postmortems", "docs", "hooks", "schemas", "overrides"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
 @dataclass
 class Built:
     code: int

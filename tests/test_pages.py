@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import markdown
 import pytest
 
 from conftest import POLICY, Handbook, Run, dedent
@@ -85,6 +86,24 @@ def test_md_makes_markdown_and_html_inert() -> None:
     for char in "*_`[]{}|<>~#!\\":
         assert char not in out.replace("&#", "").replace(";", ""), char
     assert parse(f"<p>{out}</p>").text() == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "API outage after the primary database's WAL volume filled up",
+        'The "fast" path & <b>bold</b> # not a heading {#id}',
+        "*bold* _it_ `code` [link](http://x) | pipe ~~s~~ ! \\ a:b=c",
+    ],
+)
+def test_md_heading_shows_the_value_as_written(value: str) -> None:
+    rendered = markdown.markdown(
+        f"# {md(value)}\n\n| a |\n|---|\n| {md(value)} |",
+        extensions=["attr_list", "tables", "toc"],
+    )
+    page = parse(f"<div>{rendered}</div>")
+    assert page.find("h1").text() == value
+    assert page.find("td").text() == value
 
 
 def test_esc_escapes_quotes_for_attributes() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from sitebuild import sample_copy
 
 SITE_READY = (REPO / "hooks" / "opsbook.py").is_file() and (REPO / "mkdocs.yml").is_file()
 pytestmark = [
@@ -100,17 +100,6 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=20)
         self._out.close()
-
-
-def sample_copy(dest: Path) -> Path:
-    """The repository's sample handbook and site configuration, copied to dest."""
-    dest.mkdir(parents=True)
-    for name in ("mkdocs.yml", "policy.yml"):
-        shutil.copy2(REPO / name, dest / name)
-    for name in ("runbooks", "postmortems", "docs", "hooks", "schemas", "overrides"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, dest / name)
-    return dest
 
 
 @pytest.fixture

@@ -64,7 +64,9 @@ def esc(value: object) -> str:
 def md(value: object) -> str:
     """Escape a value for Markdown proper (headings, labels): HTML and Markdown syntax inert."""
     text = " ".join(("" if value is None else str(value)).split())
-    return esc(text).translate(_MD_SPECIAL)
+    # Quotes stay as they are: an entity such as &#x27; would have its '#' escaped in turn and
+    # show as "&#x27;" in the heading. Markdown text needs only &, < and > escaped.
+    return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
 def data_attr(values: Iterable[str]) -> str:

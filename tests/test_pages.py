@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +70,17 @@ def test_page_url(src: str, directory_urls: bool, url: str) -> None:
 )
 def test_relative_url(frm: str, to: str, rel: str) -> None:
     assert relative_url(frm, to) == rel
+
+
+def test_relative_url_agrees_with_relpath() -> None:
+    urls = ["", "a/", "a/b/", "a/c/", "a/b/c/", "ab/", "x.html", "a/x.html", "a/b/y.json"]
+    for frm in urls:
+        base = frm if frm.endswith("/") or not frm else posixpath.dirname(frm)
+        for to in urls:
+            expected = posixpath.relpath(to or ".", base.rstrip("/") or ".")
+            if (not to or to.endswith("/")) and not expected.endswith("/"):
+                expected += "/"
+            assert relative_url(frm, to) == expected, (frm, to)
 
 
 def test_href_is_quoted_and_escaped(handbook: Handbook) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import REPO
+from conftest import REPO, Handbook, Run
 from opsbook import schemas
 
 KINDS = ("runbook", "postmortem", "policy")
@@ -110,3 +110,21 @@ def test_fast_and_full_validators_agree(change: dict[str, Any]) -> None:
     assert checker.fast is not None
     assert checker.fast.is_valid(doc) == (not list(checker.full.iter_errors(doc)))
     assert not checker.fast.is_valid(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"type": 5}', "not a valid JSON Schema"),
+        ('{"properties": {"id": {"minLength": -1}}}', "not a valid JSON Schema"),
+        ('{"type": "object",', "runbook.schema.json:1:19: not valid JSON"),
+    ],
+)
+def test_a_handbook_schema_that_cannot_be_used_is_named(
+    handbook: Handbook, opsbook: Callable[..., Run], text: str, says: str
+) -> None:
+    handbook.write("schemas/runbook.schema.json", text)
+    run = opsbook("lint", cwd=handbook.root)
+    assert run.code == 2, run.out + run.err
+    assert says in run.err and "Traceback" not in run.err
+    assert "schemas/runbook.schema.json" in run.err

@@ -5,15 +5,16 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from opsbook.model import KeyPath, Problem, Source
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 KINDS = ("runbook", "postmortem", "policy")
 
@@ -39,14 +40,18 @@ class Checker:
     jsonschema takes most of a lint run's time on valid documents; jsonschema-rs answers
     "valid?" about a hundred times faster. Documents it rejects, and every document when it is
     missing or cannot compile the schema, go through jsonschema for the positioned messages.
+    jsonschema itself is imported only then: its import alone took half of a lint run's
+    start-up, which pre-commit pays on every commit.
     """
 
-    full: Draft202012Validator
+    schema: Any
     fast: Any = None
 
-    @property
-    def schema(self) -> Any:
-        return self.full.schema
+    @cached_property
+    def full(self) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validator(root: Path | None, kind: str) -> Checker:
@@ -72,12 +77,17 @@ def _compile(text: str, origin: str) -> Checker:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
-    try:
-        Draft202012Validator.check_schema(schema)
-    except Exception as exc:
-        raise SchemaError(f"{origin}: not a valid JSON Schema: {exc}") from exc
-    full = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return Checker(full, _fast(schema))
+    fast = _fast(schema)
+    if fast is None:
+        # jsonschema-rs checks a schema against its meta-schema as it compiles it; without it,
+        # or when it refused the schema, jsonschema checks it and says what is wrong.
+        from jsonschema import Draft202012Validator
+
+        try:
+            Draft202012Validator.check_schema(schema)
+        except Exception as exc:
+            raise SchemaError(f"{origin}: not a valid JSON Schema: {exc}") from exc
+    return Checker(schema, fast)
 
 
 def validate(checker: Checker, source: Source) -> list[Problem]:

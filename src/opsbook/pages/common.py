@@ -119,8 +119,16 @@ def page_url(src_uri: str, directory_urls: bool = True) -> str:
 def relative_url(from_url: str, to_url: str) -> str:
     """The relative reference from one site-relative URL to another."""
     base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
-    base = base.rstrip("/")
-    rel = posixpath.relpath(to_url or ".", base or ".")
+    # Both are normalised site paths, so segment arithmetic suffices; posixpath.relpath would
+    # make both absolute against the working directory, a cost paid for every link on every page.
+    base_parts = [part for part in base.split("/") if part]
+    to_parts = [part for part in to_url.split("/") if part]
+    common = 0
+    for mine, theirs in zip(base_parts, to_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(base_parts) - common) + to_parts[common:]) or "."
     # Directory URLs keep their trailing slash ("" is the site root, a directory too).
     if (not to_url or to_url.endswith("/")) and not rel.endswith("/"):
         rel += "/"

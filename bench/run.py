@@ -1,9 +1,11 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
-    python bench/run.py [--sizes 1000,5000,10000] [--repeat 3] [--no-site]
+    python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 3] [--no-site]
 
-For each size, one generated handbook (bench/generate.py) and, each as a subprocess, best of
---repeat runs (time) and the peak resident set size (memory, from wait4):
+The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
+runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
+and, each as a subprocess, best of --repeat runs (time) and the peak resident set size
+(memory, from wait4):
 
 (a) `opsbook lint` against the floor of reading the files and parsing their frontmatter with
     PyYAML's C loader (bench/floor.py; target: lint at most 2x), and against check-jsonschema
@@ -418,8 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes",
-        default="1000,5000,10000",
-        help="comma-separated document counts (default: 1000,5000,10000)",
+        default="1000,3000,5000,10000",
+        help="comma-separated document counts (default: 1000,3000,5000,10000)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure (best is kept)")
     parser.add_argument("--no-site", action="store_true", help="skip the MkDocs builds")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, dedent
+from opsbook import load
 from opsbook.cli import main
 
 
@@ -508,3 +509,15 @@ def test_handbook_schema_overrides_the_packaged_one(
     handbook.write("schemas/runbook.schema.json", json.dumps(schema))
     problem = one(lint(handbook, capsys), "schema-required", "runbooks/api/roll-back.md", 2)
     assert "'tags'" in problem["message"]
+
+
+def test_released_positions_fall_back_to_the_frontmatter_start(handbook: Handbook) -> None:
+    book = load.load_handbook(handbook.root)
+    (runbook,) = book.runbooks
+    assert runbook.source is not None
+    assert runbook.source.mark(("owner",)).line == 5  # RUNBOOK: owner is its fourth key
+    book.release_positions()
+    assert runbook.source.node is None
+    assert book.policy.source is None or book.policy.source.node is None
+    assert all(pm.source is None or pm.source.node is None for pm in book.postmortems)
+    assert runbook.source.mark(("owner",)).line == runbook.source.line_offset + 1

@@ -280,6 +280,18 @@ class Handbook:
     _index: dict[str, Runbook] = field(default_factory=dict, repr=False)
     _index_size: int = field(default=-1, repr=False)
 
+    def release_positions(self) -> None:
+        """Drop every document's YAML node tree, once all problems have been found.
+
+        The trees hold most of the objects a loaded handbook keeps alive; a long-running
+        consumer (a site build) would otherwise have the cyclic collector rescan them for as
+        long as it runs. Positions asked for afterwards fall back to the frontmatter's start.
+        """
+        sources = [rb.source for rb in self.runbooks] + [pm.source for pm in self.postmortems]
+        for source in (*sources, self.policy.source):
+            if source is not None:
+                source.node = None
+
     def runbook(self, runbook_id: str) -> Runbook | None:
         """The runbook with this id (the first, if the id is duplicated)."""
         # Looked up for every reference of every document: keep it O(1). The index is rebuilt

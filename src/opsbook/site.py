@@ -102,6 +102,8 @@ def _load(root: Path, config: Any) -> Context:
         raise PluginError("\n".join(lines)) from exc
     except schemas.SchemaError as exc:
         raise PluginError(f"opsbook: {exc}") from exc
+    # Every problem is found: the positions' node trees are dead weight for the rest of the build.
+    result.handbook.release_positions()
     return Context(
         handbook=result.handbook,
         today=today,

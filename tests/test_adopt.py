@@ -422,3 +422,21 @@ def test_convert_hugo_links(opsbook: Opsbook, handbook: Handbook) -> None:
         "See [degraded](./NodeRAIDDegraded.md) and [skew](Skew.md#fix); "
         '[abs]({{< ref "/docs/x.md" >}}).\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "says"),
+    [
+        ("policy.yml", "severities: [\n", "policy.yml:2:1: error: did not find expected node"),
+        ("schemas/runbook.schema.json", '{"type": "object",', "runbook.schema.json:1:19:"),
+    ],
+)
+def test_adopt_names_an_unusable_policy_or_schema(
+    opsbook: Opsbook, handbook: Handbook, rel: str, text: str, says: str
+) -> None:
+    handbook.write(rel, text)
+    before = handbook.write("runbooks/node/disk-full.md", "# Disk full\n").read_text()
+    run = opsbook("adopt", "runbooks/node", "--owner", "sre", "--severity", "P1", cwd=handbook.root)
+    assert run.code == 2, run.out + run.err
+    assert says in run.err and "Traceback" not in run.err
+    assert (handbook.root / "runbooks/node/disk-full.md").read_text() == before

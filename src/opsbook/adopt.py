@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
-import json
 import os
 import re
 import subprocess
@@ -30,7 +29,7 @@ from typing import Any
 import yaml
 
 from opsbook import load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, fail, root_and_today
+from opsbook.console import EXIT_OK, EXIT_PROBLEMS, config_failure, fail, root_and_today
 from opsbook.scaffold import (
     ScaffoldError,
     frontmatter_ids,
@@ -422,8 +421,7 @@ def write(change: Change) -> None:
 
 def known_fields(root: Path) -> set[str] | None:
     """The runbook fields the handbook's schema allows; None when it allows any field."""
-    text, _origin = schemas.schema_text(root, "runbook")
-    schema = json.loads(text)
+    schema = schemas.validator(root, "runbook").schema
     if not isinstance(schema, dict) or schema.get("additionalProperties", True) is not False:
         return None
     return set(schema.get("properties", {}))
@@ -445,8 +443,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         policy, _problems = load.load_policy(root)
         known = None if args.keep_unknown else known_fields(root)
-    except (load.ConfigError, schemas.SchemaError, ValueError) as exc:
-        return fail(str(exc))
+    except (load.ConfigError, schemas.SchemaError) as exc:
+        return config_failure(exc)
     severity = [s.strip() for v in args.severity or [] for s in v.split(",") if s.strip()]
     defined = [s.id for s in policy.severities]
     unknown = [s for s in severity if s not in defined]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -125,6 +127,50 @@ def test_table(opsbook: Opsbook, book: Handbook) -> None:
 def test_filters(opsbook: Opsbook, book: Handbook, args: list[str], expected: list[str]) -> None:
     run = opsbook("actions", "--format", "json", "--today", TODAY, *args, cwd=book.root)
     assert uids(run) == expected
+
+
+TRICKY = """\
+---
+id: PM-2026-003
+title: "Cache: keys, values; and \\\\ paths"
+date: 2026-09-03
+severity: P3
+services: [cache]
+status: draft
+action_items:
+  - title: "Évaluer l'éviction, la taille; et les clés \\\\ de cache:
+      un titre long à plier plusieurs fois"
+    owner: zoë
+    due: 2026-10-20
+    status: open
+---
+Body
+"""
+
+
+def test_ics_escapes_and_folds_text(book: Handbook) -> None:
+    book.write("postmortems/2026-09-03-cache.md", TRICKY)
+    # Bytes, not text: the line ends and the 75-octet folding are part of the format.
+    raw = subprocess.run(
+        [sys.executable, "-m", "opsbook", "actions", "--format", "ics", "--today", TODAY],
+        cwd=book.root,
+        capture_output=True,
+        check=True,
+    ).stdout
+    lines = raw.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\n" not in line for line in lines)
+    assert max(len(line) for line in lines) <= 75
+    assert any(line.startswith(b" ") for line in lines)  # the long title was folded
+    raw.decode("utf-8")  # folding never splits a character
+    event = next(
+        e for e in Calendar.from_ical(raw).walk("VEVENT") if "PM-2026-003" in str(e["UID"])
+    )
+    assert str(event["SUMMARY"]) == (
+        "Évaluer l'éviction, la taille; et les clés \\ de cache: "
+        "un titre long à plier plusieurs fois (zoë)"
+    )
+    assert "Cache: keys, values; and \\ paths" in str(event["DESCRIPTION"])
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["open", "cache"]
 
 
 def test_filters_apply_to_ics(opsbook: Opsbook, book: Handbook) -> None:

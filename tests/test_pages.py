@@ -86,6 +86,10 @@ def test_relative_url_agrees_with_relpath() -> None:
 def test_href_is_quoted_and_escaped(handbook: Handbook) -> None:
     ctx = context(handbook.root)
     assert ctx.href("incident/index.md", "runbooks/a b/x&y.md") == "../runbooks/a%20b/x%26y/"
+    # Quoting leaves nothing that HTML would read in an attribute.
+    assert ctx.href("incident/index.md", "runbooks/it's \"<x>\".md") == (
+        "../runbooks/it%27s%20%22%3Cx%3E%22/"
+    )
     assert ctx.href("severity/index.md", "severity/index.md", "sev-p1") == "#sev-p1"
     assert ctx.href("incident/index.md", "severity/index.md", "sev-p1") == "../severity/#sev-p1"
     ctx.directory_urls = False

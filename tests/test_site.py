@@ -694,3 +694,6 @@ def test_search_indexes_documents_once(later: Built) -> None:
         assert "data-ob-listing" not in html and "ob:listing" not in html, page
         assert "OPSBOOK" not in html, page
     assert "Roll back a deployment" in later.content("runbooks/").text()
+    # The postmortem's action items table is on its page, though search saw only the titles.
+    rows = later.content("postmortems/2026-09-01-api-outage/").find_all("tr")
+    assert any("Add a canary stage" in r.text() and "alice" in r.text() for r in rows)

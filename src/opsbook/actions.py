@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -94,34 +95,70 @@ def to_csv(items: Sequence[ActionItem], today: dt.date) -> str:
 
 
 def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> str:
-    """An iCalendar file: one all-day event on each item's due date, with a stable UID."""
-    from icalendar import Calendar, Event
+    """An iCalendar file: one all-day event on each item's due date, with a stable UID.
 
-    cal = Calendar()
-    cal.add("prodid", "-//opsbook//action items//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Incident action items")
-    stamp = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC)
+    Written directly (RFC 5545: escaped TEXT values, lines folded at 75 octets, CRLF):
+    icalendar's object model took 0.6 ms an event, a second of every large site build.
+    """
+    stamp = today.strftime("%Y%m%dT000000Z")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//opsbook//action items//EN",
+        "X-WR-CALNAME:Incident action items",
+    ]
     for item in items:
         if item.due is None:
             continue
-        event = Event()
-        event.add("uid", f"{item.uid}@opsbook")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item.due)
-        event.add("dtend", item.due + dt.timedelta(days=1))
-        event.add("summary", f"{item.title} ({item.owner})")
-        event.add(
-            "description",
-            f"Action item from {item.postmortem_id}: {item.postmortem_title}. "
-            f"Status: {item.status}. Owner: {item.owner}.",
-        )
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_ics_text(item.uid)}@opsbook",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(item.due + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_ics_text(f'{item.title} ({item.owner})')}",
+            "DESCRIPTION:"
+            + _ics_text(
+                f"Action item from {item.postmortem_id}: {item.postmortem_title}. "
+                f"Status: {item.status}. Owner: {item.owner}."
+            ),
+        ]
         if item.link:
-            event.add("url", item.link)
-        event.add("categories", [item.status, *item.services])
-        cal.add_component(event)
-    ical: bytes = cal.to_ical()
-    return ical.decode("utf-8")
+            lines.append(f"URL:{_ICS_CONTROL.sub('', item.link)}")
+        lines.append("CATEGORIES:" + ",".join(_ics_text(c) for c in [item.status, *item.services]))
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_ics_fold(line) + "\r\n" for line in lines)
+
+
+# Control characters other than tab are not allowed in iCalendar text; line breaks are escaped.
+_ICS_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_ICS_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+
+
+def _ics_text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 section 3.3.11 asks."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n").translate(_ICS_ESCAPES)
+    return _ICS_CONTROL.sub("", text)
+
+
+def _ics_fold(line: str) -> str:
+    """A content line folded into parts of at most 75 octets, never inside a UTF-8 character."""
+    if len(line.encode("utf-8")) <= 75:
+        return line
+    parts: list[str] = []
+    part: list[str] = []
+    size, limit = 0, 75
+    for char in line:
+        n = len(char.encode("utf-8"))
+        if size + n > limit:
+            parts.append("".join(part))
+            # A continuation line starts with a space, which counts towards its 75 octets.
+            part, size, limit = [], 0, 74
+        part.append(char)
+        size += n
+    parts.append("".join(part))
+    return "\r\n ".join(parts)
 
 
 def to_table(items: Sequence[ActionItem], today: dt.date) -> str:

@@ -36,7 +36,15 @@ from opsbook import actions, adopt, checks, lint, load, report, schemas
 from opsbook.model import Problem, Runbook
 from opsbook.pages import Context, PageSpec, generated_pages
 from opsbook.pages import document as document_page
-from opsbook.pages.common import HOME, LISTING_END, LISTING_START, STATE_RULES, esc, page_url
+from opsbook.pages.common import (
+    HOME,
+    LISTING_END,
+    LISTING_SEARCH,
+    LISTING_START,
+    STATE_RULES,
+    esc,
+    page_url,
+)
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -358,9 +366,10 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
         end = rest.find(LISTING_END, start)
         if end < 0:
             break
-        token = f"ob-{build.nonce}-{len(deferred)}"
-        deferred[token] = rest[start + len(LISTING_START) : end]
-        parts += [rest[:start], f'<div data-ob-listing="{token}"></div>']
+        block, _, search = rest[start + len(LISTING_START) : end].partition(LISTING_SEARCH)
+        placeholder = f'<div data-ob-listing="{len(deferred)}-{build.nonce}">{search}</div>'
+        deferred[placeholder] = block
+        parts += [rest[:start], placeholder]
         rest = rest[end + len(LISTING_END) :]
     build.deferred[uri] = deferred
     return "".join(parts) + rest
@@ -373,8 +382,8 @@ def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> A
     if build is None or page.file.src_uri not in build.deferred:
         return context
     content = page.content
-    for token, block in build.deferred.pop(page.file.src_uri).items():
-        content = content.replace(f'<div data-ob-listing="{token}"></div>', block, 1)
+    for placeholder, block in build.deferred.pop(page.file.src_uri).items():
+        content = content.replace(placeholder, block, 1)
     page.content = content
     return context
 

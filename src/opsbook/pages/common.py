@@ -208,6 +208,7 @@ class Context:
     directory_urls: bool = True
     site_url: str = ""
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
 
     # --- indexes -------------------------------------------------------------------------
 
@@ -320,22 +321,28 @@ class Context:
 
     # --- URLs ----------------------------------------------------------------------------
 
+    def page_url(self, src_uri: str) -> str:
+        """`page_url` of a source page, computed once per page (links are made by the 10,000)."""
+        key = (src_uri, self.directory_urls)
+        url = self._page_urls.get(key)
+        if url is None:
+            url = self._page_urls[key] = page_url(src_uri, self.directory_urls)
+        return url
+
     def url(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
         """A relative, URL-quoted reference from one source page to another (not escaped)."""
-        rel = relative_url(
-            page_url(from_uri, self.directory_urls), page_url(to_uri, self.directory_urls)
-        )
+        rel = relative_url(self.page_url(from_uri), self.page_url(to_uri))
         if fragment:
             rel = f"{rel}#{fragment}" if rel != "./" else f"#{fragment}"
         return quote(rel, safe="/#.-_~")
 
     def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
-        """`url`, HTML-escaped for an href attribute."""
-        return esc(self.url(from_uri, to_uri, fragment))
+        """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
+        return self.url(from_uri, to_uri, fragment)
 
     def asset_href(self, from_uri: str, path: str) -> str:
         """A relative href to a file at the site root (action-items.json)."""
-        rel = relative_url(page_url(from_uri, self.directory_urls), path)
+        rel = relative_url(self.page_url(from_uri), path)
         return esc(quote(rel, safe="/#.-_~"))
 
     def service_uri(self, service: str) -> str:
@@ -422,15 +429,19 @@ def table(headers: Sequence[str], rows: Iterable[str], *, cls: str = "", attrs: 
 
 
 LISTING_START = "<!--ob:listing-->"
+LISTING_SEARCH = "<!--ob:listing-search-->"
 LISTING_END = "<!--/ob:listing-->"
 
 
-def listing(html: str) -> str:
+def listing(html: str, search: str = "") -> str:
     """Mark HTML that repeats what the documents' own pages say (index rows, metadata fields).
 
     The MkDocs adapter keeps it out of the search index, which the documents feed already:
-    indexing it again made the search plugin parse megabytes of table rows at scale.
+    indexing it again made the search plugin parse megabytes of table rows at scale. Search
+    sees `search` in its place instead (lean HTML with the words worth finding), if given.
     """
+    if search:
+        return f"{LISTING_START}\n{html}\n{LISTING_SEARCH}\n{search}\n{LISTING_END}"
     return f"{LISTING_START}\n{html}\n{LISTING_END}"
 
 

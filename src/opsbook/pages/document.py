@@ -132,8 +132,9 @@ def postmortem_box(ctx: Context, pm: Postmortem) -> str:
     if pm.runbooks:
         refs = ", ".join(ctx.runbook_ref(r, uri) for r in dict.fromkeys(pm.runbooks))
         fields.append(_field("Runbooks used", refs))
-    # The action items are indexed for search here (their titles are on no other page that
-    # search sees); fields, durations and key times are not.
+    # Search sees the action items' titles here (they are on no other page that search sees),
+    # not their table, which doubled the cost of indexing a postmortem; nor the fields,
+    # durations and key times, which the index pages list.
     parts = [
         listing(
             '<dl class="ob-meta__grid">'
@@ -150,7 +151,13 @@ def postmortem_box(ctx: Context, pm: Postmortem) -> str:
             f'<p class="ob-meta__label">Action items ({open_count} of '
             f"{len(pm.action_items)} open)</p>"
         )
-        parts.append(action_items.table_html(ctx, pm.action_items, uri, show_postmortem=False))
+        titles = "".join(f"<li>{esc(i.title)}</li>" for i in pm.action_items)
+        parts.append(
+            listing(
+                action_items.table_html(ctx, pm.action_items, uri, show_postmortem=False),
+                search=f"<ul>{titles}</ul>",
+            )
+        )
     title = f'Postmortem <span class="ob-id">{esc(pm.id)}</span>' if pm.id else "Postmortem"
     return admonition(
         "abstract", title, "\n".join(p for p in parts if p), cls="ob-meta ob-meta--postmortem"

@@ -20,10 +20,11 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_NAV = """\
 nav:
   - Home: index.md
-  - Incident: incident/index.md
-  - Severity: severity/index.md
-  - Communication: communication/index.md
-  - Decision trees: decision-trees/index.md
+  - Incident:
+      - incident/index.md
+      - Severity: severity/index.md
+      - Communication: communication/index.md
+      - Decision trees: decision-trees/index.md
   - Runbooks: runbooks/index.md
   - Postmortems: postmortems/index.md
   - Action items: action-items/index.md

@@ -277,9 +277,19 @@ def test_init_builds_with_mkdocs(made: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-4000:]
     site = tmp_path / "site"
     assert (site / "index.html").is_file()
-    nav = load_yaml(made / "mkdocs.yml")["nav"]
-    for entry in nav:
-        (page,) = entry.values()
+    pages: list[str] = []
+
+    def collect(entries: list[Any]) -> None:
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            if isinstance(value, list):
+                collect(value)
+            else:
+                pages.append(value)
+
+    collect(load_yaml(made / "mkdocs.yml")["nav"])
+    assert "severity/index.md" in pages  # inside the Incident section
+    for page in pages:
         html = page[: -len(".md")]
         html = html[: -len("index")] if html.endswith("index") else html + "/"
         assert (site / html / "index.html").is_file() or (site / html).is_file(), page

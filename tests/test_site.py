@@ -531,8 +531,37 @@ def sev(tmp_path_factory: pytest.TempPathFactory) -> Built:
     book = Handbook(root)
     book.write("policy.yml", SEV_POLICY)
     book.write("runbooks/billing/page.md", SEV_RUNBOOK)
-    install_site(root)
+    install_site(root, nav="")  # and so the nav opsbook makes when mkdocs.yml has none
     return build(root, tmp_path_factory.mktemp("sev-site"), strict=True)
+
+
+def nav_tree(built: Built, url: str) -> list[tuple[int, str]]:
+    """The primary nav of a page as (depth, title) pairs, in order."""
+    nav = built.page(url).find("nav", cls="md-nav--primary")
+    return [
+        (sum(1 for p in link.ancestors() if p.tag == "ul") - 1, link.text())
+        for link in nav.find_all("a", cls="md-nav__link")
+        if not any("md-nav--secondary" in p.classes for p in link.ancestors())
+    ]
+
+
+def test_default_nav_puts_the_incident_pages_under_incident(sev: Built) -> None:
+    records = ["Runbooks", "Postmortems", "Action items", "Services", "Review"]
+    # A runbook page carries only the top level (navigation.prune)...
+    assert nav_tree(sev, "runbooks/billing/page/") == [
+        (0, t) for t in ["Home", "Incident", *records]
+    ]
+    # ...an incident page its own section, and the tree pages sit under Decision trees.
+    on_trees = nav_tree(sev, "decision-trees/")
+    assert on_trees[:5] == [
+        (0, "Home"),
+        (0, "Incident"),
+        (1, "Severity"),
+        (1, "Communication"),
+        (1, "Decision trees"),
+    ]
+    assert on_trees[5] == (2, "Page or not?"), on_trees
+    assert [t for d, t in on_trees if d == 0] == ["Home", "Incident", *records]
 
 
 def test_other_severity_ids_build_clean(sev: Built) -> None:

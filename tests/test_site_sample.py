@@ -62,6 +62,19 @@ def test_home_links_first_to_the_incident_page(sample: Built) -> None:
         if not any("md-nav--secondary" in p.classes for p in a.ancestors())
     ]
     assert titles[:2] == ["Home", "Incident"]
+    # Severity, communication and the trees sit under Incident: the top level stays short,
+    # and every entry of it is rendered into each of the thousands of document pages.
+    top = sample.page("runbooks/api/backend-returning-500s/").find("nav", cls="md-nav--primary")
+    assert [a.text() for a in top.find_all("a", cls="md-nav__link")] == [
+        "Home",
+        "Incident",
+        "Runbooks",
+        "Postmortems",
+        "Action items",
+        "Services",
+        "Review",
+        "About this handbook",
+    ]
 
 
 def test_every_document_has_a_page(sample: Built, handbook: load.Handbook) -> None:

@@ -142,35 +142,41 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     return config
 
 
-def _children(specs: list[PageSpec], parent: str) -> list[Any]:
-    """Nav entries of the pages under a fixed page (titles escaped: Material prints them as is).
+def _entry(specs: list[PageSpec], spec: PageSpec, listed: frozenset[str]) -> dict[str, Any]:
+    """A nav entry for a generated page, with the pages listed under it (see _children)."""
+    children = _children(specs, spec.src_uri, listed)
+    return {esc(spec.title): [spec.src_uri, *children] if children else spec.src_uri}
 
-    Material renders the whole nav into every page: at 40 services, their entries were 45% of
-    each runbook page's HTML and a tenth of the build time. Past NAV_CHILDREN_MAX, the
-    children are reached from their index page (and search) instead.
+
+def _children(specs: list[PageSpec], parent: str, listed: frozenset[str]) -> list[Any]:
+    """Nav entries of the pages under a generated page, but for those in the nav already.
+
+    Titles are escaped: Material prints them as they are. Material renders the whole nav
+    into every page: at 40 services, their entries were 45% of each runbook page's HTML and
+    a tenth of the build time. Past NAV_CHILDREN_MAX, the children are reached from their
+    index page (and search) instead.
     """
-    children = [{esc(s.title): s.src_uri} for s in specs if s.parent == parent]
+    children = [
+        _entry(specs, s, listed) for s in specs if s.parent == parent and s.src_uri not in listed
+    ]
     return children if len(children) <= NAV_CHILDREN_MAX else []
 
 
 def nav_with_children(nav: list[Any], specs: list[PageSpec]) -> list[Any]:
-    """The configured nav with each tree and service page listed under its index page."""
-    parents = {s.src_uri: s for s in specs if any(c.parent == s.src_uri for c in specs)}
+    """The configured nav with each generated page's children (trees, services) under it."""
+    listed = frozenset(_nav_uris(nav))
 
     def walk(items: list[Any]) -> list[Any]:
         out: list[Any] = []
         for item in items:
-            if isinstance(item, str) and item in parents and _children(specs, item):
-                spec = parents[item]
-                out.append({spec.title: [item, *_children(specs, item)]})
-            elif isinstance(item, dict) and len(item) == 1:
-                ((title, value),) = item.items()
-                if isinstance(value, str) and value in parents and _children(specs, value):
-                    out.append({title: [value, *_children(specs, value)]})
-                elif isinstance(value, list):
-                    out.append({title: walk(value)})
-                else:
-                    out.append(item)
+            title, value = next(iter(item.items())) if isinstance(item, dict) else (None, item)
+            if isinstance(item, dict) and len(item) != 1:
+                out.append(item)
+            elif isinstance(value, list):
+                out.append({title: walk(value)})
+            elif isinstance(value, str) and (children := _children(specs, value, listed)):
+                spec_title = next(esc(s.title) for s in specs if s.src_uri == value)
+                out.append({title or spec_title: [value, *children]})
             else:
                 out.append(item)
         return out
@@ -183,13 +189,7 @@ def default_nav(specs: list[PageSpec], docs_dir: Path) -> list[Any]:
     nav: list[Any] = []
     if (docs_dir / HOME).is_file():
         nav.append({"Home": HOME})
-    for spec in specs:
-        if spec.parent is not None:
-            continue
-        children = _children(specs, spec.src_uri)
-        nav.append(
-            {spec.title: [spec.src_uri, *children]} if children else {spec.title: spec.src_uri}
-        )
+    nav += [_entry(specs, spec, frozenset()) for spec in specs if spec.parent is None]
     generated = {s.src_uri for s in specs}
     if docs_dir.is_dir():
         for path in sorted(docs_dir.rglob("*.md")):

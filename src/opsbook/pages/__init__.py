@@ -44,16 +44,16 @@ class PageSpec:
     src_uri: str
     title: str
     render: Callable[[Context], str]
-    # The fixed page this one is listed under in the nav (trees and services), if any.
+    # The generated page this one is listed under in the nav, if any.
     parent: str | None = None
 
 
-# In nav order: the incident page first.
+# In nav order: the incident page first, with what an incident in progress needs under it.
 FIXED: tuple[PageSpec, ...] = (
     PageSpec(INCIDENT, "Incident", incident.render),
-    PageSpec(SEVERITY, "Severity", severity.render),
-    PageSpec(COMMUNICATION, "Communication", communication.render),
-    PageSpec(TREES, "Decision trees", decision_trees.render_index),
+    PageSpec(SEVERITY, "Severity", severity.render, parent=INCIDENT),
+    PageSpec(COMMUNICATION, "Communication", communication.render, parent=INCIDENT),
+    PageSpec(TREES, "Decision trees", decision_trees.render_index, parent=INCIDENT),
     PageSpec(RUNBOOKS, "Runbooks", runbooks.render),
     PageSpec(POSTMORTEMS, "Postmortems", postmortems.render),
     PageSpec(ACTION_ITEMS, "Action items", action_items.render),

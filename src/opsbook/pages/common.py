@@ -361,20 +361,32 @@ class Context:
 
     # --- small pieces of HTML ------------------------------------------------------------
 
-    def severity_badge(self, sev_id: str, from_uri: str | None = None) -> str:
-        """A colour-coded severity id (colour by rank in policy order, not by the id's text)."""
+    def severity_anchor(self, sev_id: str) -> str:
+        """The fragment id of a severity's row on /severity/."""
+        return f"sev-{slugify(sev_id, 'level')}"
+
+    @cached_property
+    def _severity_labels(self) -> dict[str, str]:
+        # A badge per known severity, made once: pages show thousands of them.
+        return {sev.id: self._severity_label(sev.id) for sev in self.handbook.policy.severities}
+
+    def _severity_label(self, sev_id: str) -> str:
         policy = self.handbook.policy
         sev = policy.severity(sev_id)
         rank = policy.rank(sev_id)
         cls = f"ob-sev ob-sev--{min(rank, 4)}" if sev else "ob-sev ob-sev--unknown"
         title = esc(f"{sev.id}: {sev.name}" if sev else f"{sev_id}: not a severity in policy.yml")
-        label = f'<span class="{cls}" title="{title}">{esc(sev_id)}</span>'
-        if sev and from_uri is not None:
-            anchor = f"sev-{slugify(sev.id, 'level')}"
-            return (
-                f'<a class="ob-sev-link" href="{self.href(from_uri, SEVERITY, anchor)}">{label}</a>'
-            )
-        return label
+        return f'<span class="{cls}" title="{title}">{esc(sev_id)}</span>'
+
+    def severity_badge(self, sev_id: str, from_uri: str | None = None) -> str:
+        """A colour-coded severity id (colour by rank in policy order, not by the id's text)."""
+        label = self._severity_labels.get(sev_id)
+        if label is None:  # not a severity of the policy: a badge without a link
+            return self._severity_label(sev_id)
+        if from_uri is None:
+            return label
+        href = self.href(from_uri, SEVERITY, self.severity_anchor(sev_id))
+        return f'<a class="ob-sev-link" href="{href}">{label}</a>'
 
     def severity_badges(self, sev_ids: Sequence[str], from_uri: str | None = None) -> str:
         policy = self.handbook.policy

@@ -14,7 +14,6 @@ from opsbook.pages.common import (
     every,
     plural,
     query,
-    slugify,
     table,
 )
 
@@ -57,7 +56,7 @@ def matrix(ctx: Context, from_uri: str, *, compact: bool = False) -> str:
         ]
     rows = []
     for sev in policy.severities:
-        anchor = f"sev-{slugify(sev.id, 'level')}"
+        anchor = ctx.severity_anchor(sev.id)
         level = (
             f"{ctx.severity_badge(sev.id)}<br><strong>{esc(sev.name)}</strong>"
             if sev.name

@@ -209,6 +209,7 @@ class Context:
     site_url: str = ""
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
+    _severity_anchors: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- indexes -------------------------------------------------------------------------
 
@@ -363,7 +364,10 @@ class Context:
 
     def severity_anchor(self, sev_id: str) -> str:
         """The fragment id of a severity's row on /severity/."""
-        return f"sev-{slugify(sev_id, 'level')}"
+        anchor = self._severity_anchors.get(sev_id)
+        if anchor is None:
+            anchor = self._severity_anchors[sev_id] = f"sev-{slugify(sev_id, 'level')}"
+        return anchor
 
     @cached_property
     def _severity_labels(self) -> dict[str, str]:

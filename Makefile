@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: serve build test check lint-handbook browser-deps bench clean
+.PHONY: serve build test check lint-handbook browser-deps bench bench-instructions clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ test: $(STAMP) browser-deps check lint-handbook
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The build ratio in instructions (valgrind's callgrind) rather than seconds: about 15 minutes.
+bench-instructions: $(STAMP)
+	@if command -v valgrind >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; fi
+	$(BIN)/python bench/instructions.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from opsbook import load, schemas
-from opsbook.console import config_failure, root_and_today
+from opsbook import load
+from opsbook.console import add_root_today, open_handbook
 from opsbook.model import ActionItem
 
 FORMATS = ("table", "json", "csv", "ics")
@@ -189,14 +189,10 @@ RENDERERS = {"table": to_table, "json": to_json, "csv": to_csv, "ics": to_ics}
 
 
 def _run(args: argparse.Namespace) -> int:
-    found = root_and_today(args.root, args.today)
-    if isinstance(found, int):
-        return found
-    root, today = found
-    try:
-        handbook = load.load_handbook(root)
-    except (load.ConfigError, schemas.SchemaError) as exc:
-        return config_failure(exc)
+    opened = open_handbook(args, lambda root, _today: load.load_handbook(root))
+    if isinstance(opened, int):
+        return opened
+    _root, today, handbook = opened
     statuses = args.status or list(OPEN_STATUSES)
     items = select(
         handbook.action_items,
@@ -226,7 +222,6 @@ def register(sub: Any) -> None:
     p.add_argument("--owner", help="only this owner's items")
     p.add_argument("--service", help="only items of postmortems about this service")
     p.add_argument("--overdue", action="store_true", help="only items past their due date")
-    p.add_argument("--today", metavar="YYYY-MM-DD", help="the date for 'overdue'")
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    add_root_today(p, "the date for 'overdue'")
     p.set_defaults(func=_run)

@@ -29,7 +29,8 @@ from typing import Any
 import yaml
 
 from opsbook import load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, config_failure, fail, root_and_today
+from opsbook.console import EXIT_OK, EXIT_PROBLEMS, add_root_today, fail, open_handbook
+from opsbook.model import Policy
 from opsbook.scaffold import (
     ScaffoldError,
     frontmatter_ids,
@@ -436,15 +437,13 @@ def _shown(path: Path) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    found = root_and_today(args.root, args.today)
-    if isinstance(found, int):
-        return found
-    root, today = found
-    try:
-        policy, _problems = load.load_policy(root)
-        known = None if args.keep_unknown else known_fields(root)
-    except (load.ConfigError, schemas.SchemaError) as exc:
-        return config_failure(exc)
+    def read(root: Path, _today: dt.date) -> tuple[Policy, set[str] | None]:
+        return load.load_policy(root)[0], None if args.keep_unknown else known_fields(root)
+
+    opened = open_handbook(args, read)
+    if isinstance(opened, int):
+        return opened
+    root, today, (policy, known) = opened
     severity = [s.strip() for v in args.severity or [] for s in v.split(",") if s.strip()]
     defined = [s.id for s in policy.severities]
     unknown = [s for s in severity if s not in defined]
@@ -554,10 +553,5 @@ def register(sub: Any) -> None:
         "links (the only change adopt ever makes to a body)",
     )
     p.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
-    p.add_argument(
-        "--today",
-        metavar="YYYY-MM-DD",
-        help="last_reviewed for files outside git (default: OPSBOOK_TODAY or the real date)",
-    )
-    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    add_root_today(p, "last_reviewed for files outside git")
     p.set_defaults(func=_run)

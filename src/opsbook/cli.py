@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from opsbook import changed, checks, lint, load, report, schemas
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, config_failure, fail, find_root, root_and_today
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    ROOT_HELP,
+    add_root_today,
+    config_failure,
+    fail,
+    find_root,
+    root_and_today,
+)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -81,11 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="stale runbooks become errors and warnings fail the run",
     )
     p.add_argument(
-        "--today",
-        metavar="YYYY-MM-DD",
-        help="the date for staleness and overdue checks (default: OPSBOOK_TODAY or the real date)",
-    )
-    p.add_argument(
         "--changed",
         action="store_true",
         help="only the files changed against a git ref (see --base)",
@@ -96,12 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --changed: compare against REF (default: merge base with "
         "origin/main, else HEAD)",
     )
-    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    add_root_today(p, "the date for staleness and overdue checks")
     p.set_defaults(func=_lint)
 
     p = sub.add_parser("schema", help="print the JSON Schema in use")
     p.add_argument("kind", choices=schemas.KINDS)
-    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
+    p.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     p.set_defaults(func=_schema)
 
     for module in (generate, scaffold, adopt, actions):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from opsbook import lint, load, schemas
 
+T = TypeVar("T")
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+ROOT_HELP = "the handbook directory (default: found from cwd)"
 
 NO_HANDBOOK = (
     "no handbook found: run opsbook inside a directory holding policy.yml or mkdocs.yml "
@@ -45,3 +52,31 @@ def config_failure(exc: load.ConfigError | schemas.SchemaError) -> int:
     for p in getattr(exc, "problems", []):
         print(f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr)
     return fail(str(exc))
+
+
+def add_root_today(parser: argparse.ArgumentParser, today: str) -> None:
+    """A command's --root and --today options; `today` says what the date is used for."""
+    parser.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help=f"{today} (default: OPSBOOK_TODAY or the real date)",
+    )
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+
+
+def open_handbook(
+    args: argparse.Namespace, read: Callable[[Path, dt.date], T]
+) -> tuple[Path, dt.date, T] | int:
+    """A command's root, today and what read makes of them, or the exit status of its error.
+
+    read loads what the command needs (policy, handbook); a policy or schema that cannot be
+    used is reported with config_failure.
+    """
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
+    try:
+        return root, today, read(root, today)
+    except (load.ConfigError, schemas.SchemaError) as exc:
+        return config_failure(exc)

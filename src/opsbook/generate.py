@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opsbook import actions, checks, lint, load, report, schemas
-from opsbook.console import EXIT_OK, config_failure, fail, root_and_today
+from opsbook import actions, checks, lint, report
+from opsbook.console import EXIT_OK, add_root_today, fail, open_handbook
 from opsbook.pages import Context, generated_pages
 
 
@@ -41,14 +41,10 @@ def write_pages(ctx: Context, out_dir: Path) -> list[Path]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    found = root_and_today(args.root, args.today)
-    if isinstance(found, int):
-        return found
-    root, today = found
-    try:
-        result = lint.run(root, checks.Options(today=today))
-    except (load.ConfigError, schemas.SchemaError) as exc:
-        return config_failure(exc)
+    opened = open_handbook(args, lambda root, today: lint.run(root, checks.Options(today=today)))
+    if isinstance(opened, int):
+        return opened
+    _root, today, result = opened
     problems = sorted(result.problems, key=report.sort_key)
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -72,11 +68,6 @@ def register(sub: Any) -> None:
         "static site generator. Lint problems do not stop it: run `opsbook lint` for those.",
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="directory to write into (created)")
-    p.add_argument("--root", metavar="DIR", help="the handbook directory (default: found from cwd)")
-    p.add_argument(
-        "--today",
-        metavar="YYYY-MM-DD",
-        help="the date for staleness and overdue items (default: OPSBOOK_TODAY or the real date)",
-    )
+    add_root_today(p, "the date for staleness and overdue items")
     p.add_argument("--site-url", metavar="URL", help="the site's address, for the calendar file")
     p.set_defaults(func=_run)

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, config_failure, fail, root_and_today
+from opsbook.console import EXIT_OK, add_root_today, fail, open_handbook
 from opsbook.model import Policy
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
@@ -531,14 +531,10 @@ def _check_written(root: Path, path: Path, kind: str) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    found = root_and_today(args.root, args.today)
-    if isinstance(found, int):
-        return found
-    root, today = found
-    try:
-        policy, _problems = load.load_policy(root)
-    except (load.ConfigError, schemas.SchemaError) as exc:
-        return config_failure(exc)
+    opened = open_handbook(args, lambda root, _today: load.load_policy(root)[0])
+    if isinstance(opened, int):
+        return opened
+    root, today, policy = opened
     interactive = sys.stdin.isatty() and not args.no_input
     try:
         if args.kind == "runbook":
@@ -612,15 +608,8 @@ def _add_new(sub: Any) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--title", help="the document's title")
         p.add_argument("--slug", help="the file name part (default: from the title)")
-        p.add_argument(
-            "--today",
-            metavar="YYYY-MM-DD",
-            help="today's date (default: OPSBOOK_TODAY or the real date)",
-        )
         p.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
-        p.add_argument(
-            "--root", metavar="DIR", help="the handbook directory (default: found from cwd)"
-        )
+        add_root_today(p, "today's date")
 
     p = kinds.add_parser(
         "runbook",

@@ -44,6 +44,11 @@ def callgrind(cmd: list[str], cwd: Path, out: Path, log: Path) -> subprocess.Pop
 
 def count(documents: int, work: Path) -> dict[str, object]:
     """Instructions of the opsbook build and of the plain Material build of one handbook."""
+    # The commit measured is the one checked out when the builds start: they import opsbook
+    # from the working tree, and the run takes long enough for HEAD to move meanwhile.
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
     handbook = generate(documents, work / f"handbook-{documents}")
     site_root, plain_yml = prepare_sites(handbook, work)
     builds = {
@@ -63,9 +68,7 @@ def count(documents: int, work: Path) -> dict[str, object]:
     }
     result: dict[str, object] = {
         "date": dt.date.today().isoformat(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip(),
+        "commit": commit,
         "documents": documents,
     }
     for name, proc in procs.items():

@@ -41,6 +41,9 @@ REVIEW = "review/index.md"
 # /review/ and /action-items/, never as build warnings or in a document's error banner.
 STATE_RULES = frozenset({"stale", "action-overdue"})
 
+# What URL quoting leaves as it is in a relative link: nothing an HTML attribute would read.
+URL_SAFE = "/#.-_~"
+
 # Link schemes a document may point to; anything else (javascript:, data:) is shown as text.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -209,7 +212,6 @@ class Context:
     site_url: str = ""
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
-    _severity_anchors: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- indexes -------------------------------------------------------------------------
 
@@ -335,16 +337,15 @@ class Context:
         rel = relative_url(self.page_url(from_uri), self.page_url(to_uri))
         if fragment:
             rel = f"{rel}#{fragment}" if rel != "./" else f"#{fragment}"
-        return quote(rel, safe="/#.-_~")
+        return quote(rel, safe=URL_SAFE)
 
     def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
         """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
         return self.url(from_uri, to_uri, fragment)
 
     def asset_href(self, from_uri: str, path: str) -> str:
-        """A relative href to a file at the site root (action-items.json)."""
-        rel = relative_url(self.page_url(from_uri), path)
-        return esc(quote(rel, safe="/#.-_~"))
+        """A relative href to a file at the site root (action-items.json), quoted like `url`."""
+        return quote(relative_url(self.page_url(from_uri), path), safe=URL_SAFE)
 
     def service_uri(self, service: str) -> str:
         return f"services/{self.service_slugs.get(service, slugify(service, 'service'))}.md"
@@ -362,12 +363,10 @@ class Context:
 
     # --- small pieces of HTML ------------------------------------------------------------
 
-    def severity_anchor(self, sev_id: str) -> str:
-        """The fragment id of a severity's row on /severity/."""
-        anchor = self._severity_anchors.get(sev_id)
-        if anchor is None:
-            anchor = self._severity_anchors[sev_id] = f"sev-{slugify(sev_id, 'level')}"
-        return anchor
+    @cached_property
+    def severity_anchors(self) -> dict[str, str]:
+        """Severity id -> the fragment id of its row on /severity/."""
+        return {s.id: f"sev-{slugify(s.id, 'level')}" for s in self.handbook.policy.severities}
 
     @cached_property
     def _severity_labels(self) -> dict[str, str]:
@@ -389,7 +388,7 @@ class Context:
             return self._severity_label(sev_id)
         if from_uri is None:
             return label
-        href = self.href(from_uri, SEVERITY, self.severity_anchor(sev_id))
+        href = self.href(from_uri, SEVERITY, self.severity_anchors[sev_id])
         return f'<a class="ob-sev-link" href="{href}">{label}</a>'
 
     def severity_badges(self, sev_ids: Sequence[str], from_uri: str | None = None) -> str:

@@ -56,7 +56,7 @@ def matrix(ctx: Context, from_uri: str, *, compact: bool = False) -> str:
         ]
     rows = []
     for sev in policy.severities:
-        anchor = ctx.severity_anchor(sev.id)
+        anchor = ctx.severity_anchors[sev.id]
         level = (
             f"{ctx.severity_badge(sev.id)}<br><strong>{esc(sev.name)}</strong>"
             if sev.name

@@ -87,7 +87,7 @@ def test_href_is_quoted_and_escaped(handbook: Handbook) -> None:
     ctx = context(handbook.root)
     assert ctx.href("incident/index.md", "runbooks/a b/x&y.md") == "../runbooks/a%20b/x%26y/"
     # Quoting leaves nothing that HTML would read in an attribute.
-    assert ctx.href("incident/index.md", "runbooks/it's \"<x>\".md") == (
+    assert ctx.href("incident/index.md", 'runbooks/it\'s "<x>".md') == (
         "../runbooks/it%27s%20%22%3Cx%3E%22/"
     )
     assert ctx.href("severity/index.md", "severity/index.md", "sev-p1") == "#sev-p1"
@@ -165,9 +165,9 @@ def test_slugs() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "text"),
-    [(0, "< 1 min"), (5, "5 min"), (60, "1 h 00 min"), (125, "2 h 05 min"), (1500, "1 d 1 h")],
+    [(0, "&lt; 1 min"), (5, "5 min"), (60, "1 h 00 min"), (125, "2 h 05 min"), (1500, "1 d 1 h")],
 )
-def test_fmt_duration(minutes: int, text: str) -> None:
+def test_fmt_duration_is_html(minutes: int, text: str) -> None:
     assert fmt_duration(dt.timedelta(minutes=minutes)) == text
 
 

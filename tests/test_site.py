@@ -419,6 +419,14 @@ def test_postmortem_page_opens_with_key_times(later: Built) -> None:
     assert cells[3:6] == ["5 min", "—", "1 h 00 min"]
 
 
+def test_generated_markup_keeps_ascii_pages_one_byte_a_character(later: Built) -> None:
+    # One character above U+00FF (an em dash for an empty cell) makes Python hold the whole page
+    # at two bytes a character through every later step of the build.
+    for url in ("postmortems/2026-09-01-api-outage/", "postmortems/", "action-items/", "review/"):
+        wide = {c for c in later.html(url) if ord(c) > 0xFF}
+        assert not wide, (url, wide)
+
+
 def test_runbook_page_opens_with_its_metadata(later: Built) -> None:
     article = later.content("runbooks/api/roll-back/")
     h1 = article.find("h1")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from opsbook import yamlsafe
+
 Level = Literal["error", "warning"]
 
 # A key path into loaded YAML data, e.g. ("action_items", 0, "due").
@@ -45,21 +47,27 @@ class Mark:
 
 @dataclass
 class Source:
-    """A document's parsed YAML mapping, with its composed node tree kept for positions."""
+    """A document's parsed YAML mapping, and the YAML text it came from, for positions."""
 
     path: Path
     rel: str
     data: dict[str, Any]
-    node: Any = None
+    yaml: str = ""
     line_offset: int = 0
     text: str = ""
     body: str = ""
     body_line: int = 1
+    _node: Any = field(default=None, repr=False)
 
     def mark(self, key_path: KeyPath, *, key: bool = False) -> Mark:
         """Where a value (or its key) stands, falling back to the nearest enclosing node."""
-        # Walks the composed YAML node tree (duck-typed: mapping values are (key, value) pairs).
-        node = self.node
+        # A YAML node tree costs about twenty times its text in memory, and positions are only
+        # wanted for the few documents with a problem: so the tree is composed again from the
+        # text on the first question, not kept from loading (that doubled a site build's memory).
+        if self._node is None and self.yaml:
+            self._node = yamlsafe.compose(self.yaml)
+        # Walks the node tree (duck-typed: mapping values are (key, value) pairs).
+        node = self._node
         if node is None:
             return Mark(self.line_offset + 1, 1)
         best = node.start_mark
@@ -279,18 +287,6 @@ class Handbook:
     files: list[str] = field(default_factory=list)
     _index: dict[str, Runbook] = field(default_factory=dict, repr=False)
     _index_size: int = field(default=-1, repr=False)
-
-    def release_positions(self) -> None:
-        """Drop every document's YAML node tree, once all problems have been found.
-
-        The trees hold most of the objects a loaded handbook keeps alive; a long-running
-        consumer (a site build) would otherwise have the cyclic collector rescan them for as
-        long as it runs. Positions asked for afterwards fall back to the frontmatter's start.
-        """
-        sources = [rb.source for rb in self.runbooks] + [pm.source for pm in self.postmortems]
-        for source in (*sources, self.policy.source):
-            if source is not None:
-                source.node = None
 
     def runbook(self, runbook_id: str) -> Runbook | None:
         """The runbook with this id (the first, if the id is duplicated)."""

@@ -104,14 +104,12 @@ def _load(root: Path, config: Any) -> Context:
             f"opsbook: OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{value}'"
         ) from exc
     try:
-        result = lint.run(root, checks.Options(today=today))
+        result = lint.run(root, checks.Options(today=today, state=False))
     except load.ConfigError as exc:
         lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
         raise PluginError("\n".join(lines)) from exc
     except schemas.SchemaError as exc:
         raise PluginError(f"opsbook: {exc}") from exc
-    # Every problem is found: the positions' node trees are dead weight for the rest of the build.
-    result.handbook.release_positions()
     return Context(
         handbook=result.handbook,
         today=today,

@@ -247,6 +247,18 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None, list[Y
     return data, node, builder.errors
 
 
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of YAML text that load() has read without error before; None if it fails."""
+    loader = _Loader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
 def _syntax_hint(problem: str, text: str, line: int) -> str:
     lines = text.splitlines()
     if "\t" in problem or (0 <= line < len(lines) and "\t" in lines[line]):

@@ -9,6 +9,7 @@ from opsbook import actions
 from opsbook.model import ActionItem
 from opsbook.pages.common import (
     ACTION_ITEMS,
+    DASH,
     Context,
     blocks,
     data_attr,
@@ -34,7 +35,7 @@ DOWNLOADS = (
 def overdue_cell(item: ActionItem, ctx: Context) -> str:
     days = item.days_overdue(ctx.today)
     if not days:
-        return "—"
+        return DASH
     return f'<span class="ob-badge ob-badge--overdue">{plural(days, "day")}</span>'
 
 
@@ -76,7 +77,7 @@ def table_html(
         )
         cells = [f"<td>{title_cell(item)}</td>"]
         if show_owner:
-            cells.append(f"<td>{esc(item.owner) or '—'}</td>")
+            cells.append(f"<td>{esc(item.owner) or DASH}</td>")
         cells += [
             f'<td class="ob-date">{fmt_date(item.due)}</td>',
             f"<td>{overdue_cell(item, ctx)}</td>",

@@ -37,9 +37,13 @@ ACTION_ITEMS = "action-items/index.md"
 SERVICES = "services/index.md"
 REVIEW = "review/index.md"
 
-# Rules that are states of the handbook rather than mistakes in a file: they are shown on
-# /review/ and /action-items/, never as build warnings or in a document's error banner.
-STATE_RULES = frozenset({"stale", "action-overdue"})
+# Shown on /review/ and /action-items/, never as build warnings or in a document's error banner.
+STATE_RULES = checks.STATE_RULES
+
+# An empty cell. Written as an entity: one character above U+00FF makes Python store a whole
+# page as two or four bytes a character, and an em dash in every postmortem's header doubled the
+# size of those pages' strings at every step of the build after it.
+DASH = "&mdash;"
 
 # What URL quoting leaves as it is in a relative link: nothing an HTML attribute would read.
 URL_SAFE = "/#.-_~"
@@ -161,18 +165,19 @@ def query(**params: str) -> str:
 
 
 def fmt_date(value: dt.date | None) -> str:
-    return value.isoformat() if value else "—"
+    """A date as HTML: YYYY-MM-DD, or a dash."""
+    return value.isoformat() if value else DASH
 
 
 def fmt_duration(delta: dt.timedelta | None) -> str:
-    """A compact duration: '45 min', '1 h 05 min', '2 d 4 h'."""
+    """A compact duration as HTML: '45 min', '1 h 05 min', '2 d 4 h'."""
     if delta is None:
-        return "—"
+        return DASH
     minutes = int(delta.total_seconds() // 60)
     if minutes < 0:
-        return "—"
+        return DASH
     if minutes < 1:
-        return "< 1 min"
+        return "&lt; 1 min"
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
@@ -183,9 +188,9 @@ def fmt_duration(delta: dt.timedelta | None) -> str:
 
 
 def fmt_time(value: dt.datetime | None) -> str:
-    """A key time in UTC ('2026-09-01 10:05 UTC'), or as written when it has no offset."""
+    """A key time as HTML, in UTC ('2026-09-01 10:05 UTC') or as written without an offset."""
     if value is None:
-        return "—"
+        return DASH
     if value.tzinfo is None:
         return value.strftime("%Y-%m-%d %H:%M")
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -394,7 +399,7 @@ class Context:
     def severity_badges(self, sev_ids: Sequence[str], from_uri: str | None = None) -> str:
         policy = self.handbook.policy
         ordered = sorted(dict.fromkeys(sev_ids), key=policy.rank)
-        return " ".join(self.severity_badge(s, from_uri) for s in ordered) or "—"
+        return " ".join(self.severity_badge(s, from_uri) for s in ordered) or DASH
 
     def runbook_link(self, rb: Runbook, from_uri: str, *, with_title: bool = True) -> str:
         label = esc(rb.id or rb.rel)
@@ -418,7 +423,7 @@ class Context:
         return f'<a href="{self.href(from_uri, self.service_uri(service))}">{esc(service)}</a>'
 
     def service_links(self, services: Sequence[str], from_uri: str) -> str:
-        return ", ".join(self.service_link(s, from_uri) for s in dict.fromkeys(services)) or "—"
+        return ", ".join(self.service_link(s, from_uri) for s in dict.fromkeys(services)) or DASH
 
     def external_link(self, title: str, url: str) -> str:
         safe = safe_url(url)
@@ -463,7 +468,7 @@ def listing(html: str, search: str = "") -> str:
 def bullet_list(items: Sequence[str], cls: str = "") -> str:
     """A <ul> of already-escaped HTML items, or a dash when empty."""
     if not items:
-        return "—"
+        return DASH
     cls_attr = f' class="{cls}"' if cls else ""
     return f"<ul{cls_attr}>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from opsbook.model import Cadence, Severity
-from opsbook.pages.common import Context, blocks, esc, hide, md, table
+from opsbook.pages.common import DASH, Context, blocks, esc, hide, md, table
 from opsbook.pages.common import every as every_text
 
 TITLE = "Communication"
@@ -30,9 +30,9 @@ def matrix(ctx: Context, from_uri: str = "") -> str:
         for channel in policy.channels:
             cadence = per_channel.get(channel.id)
             if cadence is None:
-                cells.append('<td class="ob-unset">—</td>')
+                cells.append('<td class="ob-unset">&mdash;</td>')
             elif not _used(cadence):
-                cells.append(f'<td class="ob-unused">{esc(cadence.when) or "—"}</td>')
+                cells.append(f'<td class="ob-unused">{esc(cadence.when) or DASH}</td>')
             else:
                 every = cadence.every.strip()
                 every_html = (

@@ -14,6 +14,7 @@ from typing import Any
 
 from opsbook.model import DecisionTree, Node
 from opsbook.pages.common import (
+    DASH,
     TREES,
     Context,
     admonition,
@@ -212,9 +213,10 @@ def outcomes(ctx: Context, tree: DecisionTree, from_uri: str) -> str:
     for node in ends:
         cells = [f'<td><a href="#{esc(anchors[node.id])}">{esc(node.outcome)}</a></td>']
         if with_severity:
-            badge = ctx.severity_badge(node.severity, from_uri) if node.severity else "—"
+            badge = ctx.severity_badge(node.severity, from_uri) if node.severity else DASH
             cells.append(f"<td>{badge}</td>")
-        cells.append(f"<td>{ctx.runbook_ref(node.runbook, from_uri) if node.runbook else '—'}</td>")
+        runbook = ctx.runbook_ref(node.runbook, from_uri) if node.runbook else DASH
+        cells.append(f"<td>{runbook}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:
         return ""
@@ -288,9 +290,9 @@ def render_index(ctx: Context) -> str:
         rows.append(
             "<tr>"
             f'<td><a href="{ctx.href(TREES, uri)}">{esc(tree.title or tree.id)}</a></td>'
-            f"<td>{esc(_label(start)) if start else '—'}</td>"
+            f"<td>{esc(_label(start)) if start else DASH}</td>"
             f"<td>{plural(questions, 'question')}, {plural(ends, 'outcome')}</td>"
-            f"<td>{', '.join(ctx.runbook_ref(r, TREES) for r in runbooks) or '—'}</td>"
+            f"<td>{', '.join(ctx.runbook_ref(r, TREES) for r in runbooks) or DASH}</td>"
             "</tr>"
         )
     body = (

@@ -11,6 +11,7 @@ from opsbook import checks
 from opsbook.model import TIMELINE_KEYS, Postmortem, Problem, Runbook
 from opsbook.pages import action_items
 from opsbook.pages.common import (
+    DASH,
     STATE_RULES,
     Context,
     admonition,
@@ -37,7 +38,7 @@ def _field(label: str, value: str) -> str:
 
 
 def _review(ctx: Context, rb: Runbook) -> str:
-    text = esc(fmt_date(rb.last_reviewed))
+    text = fmt_date(rb.last_reviewed)
     due = checks.review_due(rb, ctx.handbook.policy)
     if due is None:
         return text
@@ -55,8 +56,8 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
     """The metadata box at the top of a runbook page."""
     uri = rb.rel
     fields = [
-        _field("Service", ctx.service_link(rb.service, uri) if rb.service else "—"),
-        _field("Owner", esc(rb.owner) or "—"),
+        _field("Service", ctx.service_link(rb.service, uri) if rb.service else DASH),
+        _field("Owner", esc(rb.owner) or DASH),
         _field("Severity", ctx.severity_badges(rb.severity, uri)),
         _field("Last reviewed", _review(ctx, rb)),
     ]
@@ -97,8 +98,8 @@ def _key_times(pm: Postmortem) -> str:
             continue
         since = fmt_duration(pm.duration("started", key)) if start and key != "started" else ""
         rows.append(
-            f'<tr><td>{key}</td><td class="ob-date">{esc(fmt_time(value))}</td>'
-            f'<td class="ob-num">{since or "—"}</td></tr>'
+            f'<tr><td>{key}</td><td class="ob-date">{fmt_time(value)}</td>'
+            f'<td class="ob-num">{since or DASH}</td></tr>'
         )
     if not rows:
         return '<p class="ob-muted">No key times recorded yet.</p>'
@@ -122,10 +123,10 @@ def postmortem_box(ctx: Context, pm: Postmortem) -> str:
     """Key times, the durations computed from them, and the action items."""
     uri = pm.rel
     fields = [
-        _field("Date", esc(fmt_date(pm.date))),
-        _field("Severity", ctx.severity_badge(pm.severity, uri) if pm.severity else "—"),
+        _field("Date", fmt_date(pm.date)),
+        _field("Severity", ctx.severity_badge(pm.severity, uri) if pm.severity else DASH),
         _field("Services", ctx.service_links(pm.services, uri)),
-        _field("Status", esc(pm.status.replace("_", " ")) or "—"),
+        _field("Status", esc(pm.status.replace("_", " ")) or DASH),
     ]
     if pm.authors:
         fields.append(_field("Authors", esc(", ".join(pm.authors))))

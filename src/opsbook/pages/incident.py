@@ -5,6 +5,7 @@ from __future__ import annotations
 from opsbook.pages import communication, decision_trees, severity
 from opsbook.pages.common import (
     COMMUNICATION,
+    DASH,
     INCIDENT,
     RUNBOOKS,
     SEVERITY,
@@ -39,7 +40,7 @@ def roles(ctx: Context) -> str:
         )
     for role_id, lines in contacts.items():
         rows.append(
-            f"<tr><td>{esc(role_id) or '—'}</td><td>—</td><td>{bullet_list(lines)}</td></tr>"
+            f"<tr><td>{esc(role_id) or DASH}</td><td>&mdash;</td><td>{bullet_list(lines)}</td></tr>"
         )
     if not rows:
         return '<p class="ob-empty">policy.yml defines no incident roles.</p>'
@@ -65,7 +66,7 @@ def symptoms(ctx: Context) -> str:
         rows.append(
             f"<tr><td>{seen}</td>"
             f"<td>{ctx.runbook_link(rb, INCIDENT)}</td>"
-            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else '—'}</td>"
+            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else DASH}</td>"
             f"<td>{ctx.severity_badges(rb.severity)}</td></tr>"
         )
     if not rows:

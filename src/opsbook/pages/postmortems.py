@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from opsbook.model import Postmortem
 from opsbook.pages.common import (
+    DASH,
     POSTMORTEMS,
     Context,
     blocks,
@@ -30,7 +31,7 @@ DURATIONS = (
 
 def status_badge(status: str) -> str:
     if status == "published" or not status:
-        return esc(status) or "—"
+        return esc(status) or DASH
     return f'<span class="ob-badge ob-badge--{esc(status)}">{esc(status)}</span>'
 
 
@@ -53,7 +54,7 @@ def table_html(
         cells = [
             f'<td class="ob-date">{fmt_date(pm.date)}</td>',
             f"<td>{ctx.postmortem_link(pm, from_uri)}</td>",
-            f"<td>{ctx.severity_badge(pm.severity) if pm.severity else '—'}</td>",
+            f"<td>{ctx.severity_badge(pm.severity) if pm.severity else DASH}</td>",
         ]
         cells += [
             f'<td class="ob-num">{fmt_duration(pm.duration("started", key))}</td>'

@@ -7,6 +7,7 @@ from collections import Counter
 
 from opsbook import checks
 from opsbook.pages.common import (
+    DASH,
     REVIEW,
     STATE_RULES,
     Context,
@@ -32,10 +33,10 @@ def _stale_table(ctx: Context) -> str:
         late = (ctx.today - due).days if due else 0
         rows.append(
             '<tr class="ob-row--stale">'
-            f'<td class="ob-id">{esc(rb.id) or "—"}</td>'
+            f'<td class="ob-id">{esc(rb.id) or DASH}</td>'
             f'<td><a href="{ctx.href(REVIEW, rb.rel)}">{esc(rb.title)}</a></td>'
-            f"<td>{esc(rb.owner) or '—'}</td>"
-            f"<td>{ctx.service_link(rb.service, REVIEW) if rb.service else '—'}</td>"
+            f"<td>{esc(rb.owner) or DASH}</td>"
+            f"<td>{ctx.service_link(rb.service, REVIEW) if rb.service else DASH}</td>"
             f'<td class="ob-date">{fmt_date(rb.last_reviewed)}</td>'
             f'<td class="ob-date">{fmt_date(due)}</td>'
             f'<td><span class="ob-badge ob-badge--stale">{plural(late, "day")}</span></td>'
@@ -62,9 +63,9 @@ def _soon_table(ctx: Context) -> str:
         return ""
     rows = [
         "<tr>"
-        f'<td class="ob-id">{esc(rb.id) or "—"}</td>'
+        f'<td class="ob-id">{esc(rb.id) or DASH}</td>'
         f'<td><a href="{ctx.href(REVIEW, rb.rel)}">{esc(rb.title)}</a></td>'
-        f"<td>{esc(rb.owner) or '—'}</td>"
+        f"<td>{esc(rb.owner) or DASH}</td>"
         f'<td class="ob-date">{fmt_date(due)}</td>'
         "</tr>"
         for due, rb in soon

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from opsbook import checks
 from opsbook.model import Runbook
 from opsbook.pages.common import (
+    DASH,
     REVIEW,
     RUNBOOKS,
     Context,
@@ -25,7 +26,7 @@ TITLE = "Runbooks"
 
 def reviewed_cell(ctx: Context, rb: Runbook) -> str:
     """The review date, with a badge when the review is overdue."""
-    text = esc(fmt_date(rb.last_reviewed))
+    text = fmt_date(rb.last_reviewed)
     if rb.rel in ctx.stale_rels:
         due = checks.review_due(rb, ctx.handbook.policy)
         days = (ctx.today - due).days if due else 0
@@ -82,17 +83,17 @@ def table_html(
             if c
         )
         cells = [
-            f'<td class="ob-id">{esc(rb.id) or "—"}</td>',
+            f'<td class="ob-id">{esc(rb.id) or DASH}</td>',
             f'<td><a href="{ctx.href(from_uri, rb.rel)}">{esc(rb.title)}</a>'
             f"{status_badge(rb.status)}</td>",
         ]
         if show_service:
             cells.append(
-                f"<td>{ctx.service_link(rb.service, from_uri) if rb.service else '—'}</td>"
+                f"<td>{ctx.service_link(rb.service, from_uri) if rb.service else DASH}</td>"
             )
         cells += [
             f"<td>{ctx.severity_badges(rb.severity)}</td>",
-            f"<td>{esc(rb.owner) or '—'}</td>",
+            f"<td>{esc(rb.owner) or DASH}</td>",
             f"<td>{reviewed_cell(ctx, rb)}</td>",
         ]
         # Only a filterable table needs its rows' values for the filter script.

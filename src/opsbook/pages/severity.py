@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from opsbook.pages.common import (
+    DASH,
     RUNBOOKS,
     SEVERITY,
     Context,
@@ -63,17 +64,17 @@ def matrix(ctx: Context, from_uri: str, *, compact: bool = False) -> str:
             else ctx.severity_badge(sev.id)
         )
         notify = (
-            esc(", ".join(sev.notify)) or "—"
+            esc(", ".join(sev.notify)) or DASH
             if compact
             else bullet_list([esc(n) for n in sev.notify])
         )
         cells = [
             f'<td class="ob-level">{level}</td>',
-            f"<td>{esc(sev.definition) or '—'}</td>",
+            f"<td>{esc(sev.definition) or DASH}</td>",
         ]
         if not compact:
             cells.append(f"<td>{bullet_list([esc(x) for x in sev.examples])}</td>")
-        cells.append(f"<td>{esc(sev.response_time) or '—'}</td>")
+        cells.append(f"<td>{esc(sev.response_time) or DASH}</td>")
         cells.append(f"<td>{notify}</td>")
         if not compact:
             cells.append(f"<td>{bullet_list(_cadence(ctx, sev.id))}</td>")

@@ -169,7 +169,8 @@ class Runbook:
 
 def _service(rng: random.Random) -> str:
     names, weights = zip(*SERVICES, strict=True)
-    return rng.choices(names, weights)[0]
+    name: str = rng.choices(names, weights)[0]
+    return name
 
 
 def _runbook_text(rng: random.Random, rb: Runbook, all_ids: list[str], today: dt.date) -> str:

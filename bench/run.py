@@ -56,6 +56,9 @@ BUILD_MAX = 1.15
 BYTES_SPREAD = 0.20
 
 
+Command = list[str | Path]
+
+
 class CommandFailed(RuntimeError):
     pass
 
@@ -218,9 +221,9 @@ def bench_size(count: int, repeat: int, work: Path, with_site: bool) -> SizeResu
     handbook = generate(count, work / f"handbook-{count}")
     schema_files = extract_frontmatters(handbook, work / f"frontmatters-{count}")
     log = work / "last-command.log"
-    lint = [BIN / "opsbook", "lint", "--root", handbook, "--today", TODAY.isoformat()]
-    floor = [sys.executable, BENCH / "floor.py", handbook]
-    jsonschema = [
+    lint: Command = [BIN / "opsbook", "lint", "--root", handbook, "--today", TODAY.isoformat()]
+    floor: Command = [sys.executable, BENCH / "floor.py", handbook]
+    jsonschema: list[Command] = [
         [BIN / "check-jsonschema", "--schemafile", SCHEMAS / f"{kind}.schema.json", *files]
         for kind, files in schema_files.items()
     ]
@@ -240,12 +243,14 @@ def bench_size(count: int, repeat: int, work: Path, with_site: bool) -> SizeResu
         if site_root is not None and plain_yml is not None:
             assert result.build is not None and result.plain is not None
             site, plain_site = work / "site-opsbook", work / "site-plain"
-            result.plain.add(
-                *measure(
-                    [BIN / "mkdocs", "build", "-f", plain_yml, "-d", plain_site], site_root, log
-                )
-            )
-            result.build.add(*measure([BIN / "mkdocs", "build", "-d", site], site_root, log))
+            builds: list[tuple[Timing, Command]] = [
+                (result.plain, [BIN / "mkdocs", "build", "-f", plain_yml, "-d", plain_site]),
+                (result.build, [BIN / "mkdocs", "build", "-d", site]),
+            ]
+            # Each build goes first in every other run, so that a machine slowing down or
+            # speeding up during a pair does not always favour the same side.
+            for timing, cmd in builds if run % 2 == 0 else builds[::-1]:
+                timing.add(*measure(cmd, site_root, log))
             result.site_bytes, result.plain_bytes = tree_bytes(site), tree_bytes(plain_site)
     if site_root is not None:
         shutil.rmtree(site_root)
@@ -432,8 +437,9 @@ def report(
         "same theme, Markdown extensions and search plugin, without opsbook's hooks.",
         "- Times are wall-clock, as a user waits; the CPU time of the builds is shown too because "
         "on a shared virtual machine the wall clock of the same build varies by 10-20% from run "
-        "to run. The measures of one size alternate (floor, lint, check-jsonschema, plain "
-        "build, opsbook build, then again), so a slow spell does not fall on one side only.",
+        "to run. The measures of one size alternate (floor, lint, check-jsonschema, the two "
+        "builds, then again), and the two builds swap order from one run to the next, so a "
+        "slow spell does not fall on one side only.",
         "",
         *results_table(results),
         "",

@@ -50,7 +50,7 @@ def site_config(nav: str = TEST_NAV) -> str:
 
 
 def install_site(root: Path, nav: str = TEST_NAV) -> None:
-    """Give a handbook directory the repository's site: mkdocs.yml, hooks, home page, assets."""
+    """Give a handbook directory the repository's site: mkdocs.yml, hooks, home page."""
     (root / "mkdocs.yml").write_text(site_config(nav), encoding="utf-8")
     shutil.copytree(
         REPO / "hooks",
@@ -60,7 +60,6 @@ def install_site(root: Path, nav: str = TEST_NAV) -> None:
     )
     (root / "docs").mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "docs" / "index.md", root / "docs" / "index.md")
-    shutil.copytree(REPO / "docs" / "assets", root / "docs" / "assets", dirs_exist_ok=True)
 
 
 def sample_copy(dest: Path) -> Path:

@@ -244,15 +244,6 @@ def test_template_site_files_match_the_repository(tmp_path: Path) -> None:
     assert (TEMPLATE / "hooks" / "opsbook.py.tmpl").read_bytes() == hook.read_bytes(), (
         f"{sync}: cp hooks/opsbook.py src/opsbook/templates/handbook/hooks/opsbook.py.tmpl"
     )
-    assets = REPO / "docs" / "assets"
-    repo_assets = sorted(p.relative_to(assets) for p in assets.rglob("*") if p.is_file())
-    template_assets = TEMPLATE / "docs" / "assets"
-    assert repo_assets == sorted(
-        p.relative_to(template_assets) for p in template_assets.rglob("*") if p.is_file()
-    ), f"{sync}: docs/assets/ differs"
-    for rel in repo_assets:
-        same = (template_assets / rel).read_bytes() == (assets / rel).read_bytes()
-        assert same, f"{sync}: docs/assets/{rel} differs"
     ours = load_yaml(REPO / "mkdocs.yml")
     text = (TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8")
     rendered = tmp_path / "mkdocs.yml"

@@ -14,7 +14,7 @@ import pytest
 from conftest import POLICY, Handbook, Run, dedent
 from htmldom import Element, parse
 from opsbook import checks, load
-from opsbook.pages import Context, decision_trees, document, generated_pages
+from opsbook.pages import ASSETS, Context, decision_trees, document, generated_pages
 from opsbook.pages.common import (
     esc,
     fmt_duration,
@@ -334,6 +334,10 @@ def test_generate_writes_the_pages(handbook: Handbook, opsbook: Callable[..., Ru
     assert records[0]["days_overdue"] == 11
     assert (out / "action-items.csv").read_text().count("\n") == 3
     assert "BEGIN:VEVENT" in (out / "action-items.ics").read_text()
+    # The pages' stylesheet and scripts come along, as the packaged copies.
+    for uri, packaged in ASSETS.items():
+        assert (out / uri).read_bytes() == packaged.read_bytes(), uri
+    assert "@media print" in (out / "assets/opsbook.css").read_text()
     ctx = context(handbook.root, dt.date(2026, 10, 1))
     incident = next(s for s in generated_pages(ctx) if s.src_uri == "incident/index.md")
     assert (out / "incident/index.md").read_text() == incident.render(ctx)

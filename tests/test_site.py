@@ -14,6 +14,7 @@ import pytest
 
 from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, dedent
 from htmldom import parse
+from opsbook.pages import ASSETS
 from sitebuild import Built, build, install_site, warnings
 
 pytestmark = pytest.mark.slow
@@ -670,6 +671,33 @@ def test_site_requests_nothing_from_other_hosts(sev: Built) -> None:
     assert not offenders
     for css in sev.site.rglob("*.css"):
         assert "fonts.googleapis" not in css.read_text(encoding="utf-8"), css
+
+
+def test_packaged_assets_are_served_and_linked_once(sev: Built) -> None:
+    page = sev.page("incident/")
+    styles = [el.attrs.get("href", "") for el in page.find_all("link")]
+    scripts = [el.attrs.get("src", "") for el in page.find_all("script")]
+    assert styles.count("../assets/opsbook.css") == 1
+    assert scripts.count("../assets/decision-tree.js") == 1
+    assert scripts.count("../assets/table-filter.js") == 1
+    for uri, packaged in ASSETS.items():
+        assert (sev.site / uri).read_bytes() == packaged.read_bytes(), uri
+
+
+def test_a_handbooks_own_stylesheet_wins(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", SEV_POLICY)
+    book.write("runbooks/billing/page.md", SEV_RUNBOOK)
+    install_site(book.root, nav="")
+    book.write("docs/assets/opsbook.css", "/* ours */\n")
+    config = book.root / "mkdocs.yml"
+    config.write_text(config.read_text() + "\nextra_css:\n  - assets/opsbook.css\n")
+    built = build(book.root, tmp_path / "site", strict=True)
+    assert built.code == 0, built.log
+    assert (built.site / "assets/opsbook.css").read_text() == "/* ours */\n"
+    styles = [el.attrs.get("href", "") for el in built.page("incident/").find_all("link")]
+    assert styles.count("../assets/opsbook.css") == 1
+    assert (built.site / "assets/table-filter.js").is_file()
 
 
 # ---- configuration errors: a clear message, no traceback ----------------------------------

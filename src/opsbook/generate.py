@@ -2,7 +2,8 @@
 
 Writes the same pages the MkDocs hooks add to the site (opsbook.pages), at the same paths
 (incident/index.md, decision-trees/<tree>.md, services/<service>.md, ...), plus
-action-items.json/.csv/.ics, so another static site generator can build the handbook.
+action-items.json/.csv/.ics and the stylesheet and scripts the pages use (assets/), so another
+static site generator can build the handbook.
 Links inside the pages are relative URLs of a site with directory URLs (/incident/), the
 layout of MkDocs, Zensical and most generators.
 """
@@ -16,16 +17,21 @@ from typing import Any
 
 from opsbook import actions, checks, lint, report
 from opsbook.console import EXIT_OK, add_root_today, fail, open_handbook
-from opsbook.pages import Context, generated_pages
+from opsbook.pages import ASSETS, Context, generated_pages
 
 
 def write_pages(ctx: Context, out_dir: Path) -> list[Path]:
-    """Render every generated page and the action item files into out_dir; the paths written."""
+    """Render every generated page, the assets and the action item files into out_dir."""
     written: list[Path] = []
     for spec in generated_pages(ctx):
         path = out_dir / spec.src_uri
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(spec.render(ctx), encoding="utf-8")
+        written.append(path)
+    for uri, source in ASSETS.items():
+        path = out_dir / uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(source.read_bytes())
         written.append(path)
     items = ctx.open_items
     data = {

@@ -4,9 +4,10 @@ One build, in event order:
 
 - `on_config` loads and lints the handbook once, logs each lint problem as a WARNING (so
   `mkdocs build --strict` fails with the same `path:line:col` messages as `opsbook lint`),
-  renders nothing yet, and adds one nav entry per decision tree and per service.
+  renders nothing yet, adds one nav entry per decision tree and per service, and links the
+  packaged stylesheet and scripts.
 - `on_files` adds runbooks/ and postmortems/ (outside docs_dir) as pages kept out of the nav,
-  and the generated pages, rendered here once.
+  the generated pages, rendered here once, and the packaged stylesheet and scripts (assets/).
 - `on_page_read_source` hands MkDocs a document's body (its frontmatter was parsed already,
   by our loader, which survives files MkDocs would crash on).
 - `on_page_markdown` (before mkdocs-macros) sets safe page metadata, turns Jinja off for
@@ -34,7 +35,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from opsbook import actions, checks, lint, load, report, schemas
 from opsbook.model import Problem, Runbook
-from opsbook.pages import Context, PageSpec, generated_pages
+from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
 from opsbook.pages import document as document_page
 from opsbook.pages.common import (
     HOME,
@@ -134,10 +135,18 @@ def on_config(config: Any, **kwargs: Any) -> Any:
         config.nav = default_nav(specs, docs_dir)
     else:
         config.nav = nav_with_children(config.nav, specs)
+    _link_assets(config)
     build = Build(root=root, ctx=ctx, specs=specs, generated={s.src_uri: s for s in specs})
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
     return config
+
+
+def _link_assets(config: Any) -> None:
+    """Link opsbook's stylesheet and scripts from every page, unless mkdocs.yml does already."""
+    for listed, wanted in ((config.extra_css, STYLESHEETS), (config.extra_javascript, SCRIPTS)):
+        present = {str(item) for item in listed}
+        listed.extend(uri for uri in wanted if uri not in present)
 
 
 def _entry(specs: list[PageSpec], spec: PageSpec, listed: frozenset[str]) -> dict[str, Any]:
@@ -208,9 +217,13 @@ def _nav_uris(nav: Any) -> list[str]:
 
 
 def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
-    """Add the documents (out of the nav) and the generated pages."""
+    """Add the documents (out of the nav), the generated pages and opsbook's assets."""
     build = current()
     ctx = build.ctx
+    for uri, path in ASSETS.items():
+        # A handbook's own docs/assets/opsbook.css (say) wins over the packaged one.
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
     generated_urls = {page_url(s.src_uri, ctx.directory_urls): s.src_uri for s in build.specs}
     for spec in build.specs:
         existing = files.get_file_from_path(spec.src_uri)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from opsbook.pages import (
     action_items,
@@ -34,7 +35,13 @@ from opsbook.pages.common import (
     Context,
 )
 
-__all__ = ["FIXED", "Context", "PageSpec", "generated_pages"]
+__all__ = ["ASSETS", "FIXED", "SCRIPTS", "STYLESHEETS", "Context", "PageSpec", "generated_pages"]
+
+# The stylesheet and scripts the pages rely on (tables, badges, filters, the step-through),
+# shipped in the package so that upgrading opsbook upgrades them in every handbook. Site paths.
+STYLESHEETS = ("assets/opsbook.css",)
+SCRIPTS = ("assets/decision-tree.js", "assets/table-filter.js")
+ASSETS = {uri: Path(__file__).parent.parent / uri for uri in (*STYLESHEETS, *SCRIPTS)}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The drawing is a nested list (a question's answers contain the next steps), so it reads well
 with no JavaScript and on paper. Each node carries the id `step-<node>`: a shared link
 `.../#step-<node>` opens that step, in the list without JavaScript and in the step-through
-with it (docs/assets/decision-tree.js builds the step-through from the JSON in the page).
+with it (opsbook/assets/decision-tree.js builds the step-through from the JSON in the page).
 A node reached by several answers is drawn once; the other answers point to it.
 """
 

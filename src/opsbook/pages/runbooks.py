@@ -42,7 +42,7 @@ def status_badge(status: str) -> str:
 
 
 def filter_form(target: str, selects: Sequence[tuple[str, str, Sequence[str]]]) -> str:
-    """Select boxes that hide table rows (docs/assets/table-filter.js); hidden without JS.
+    """Select boxes that hide table rows (opsbook/assets/table-filter.js); hidden without JS.
 
     selects: (name, label, values); rows match when their data-<name> JSON list holds the value.
     """

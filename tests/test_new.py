@@ -70,6 +70,21 @@ def test_new_runbook_writes_next_id_and_lints_clean(opsbook: Opsbook, handbook: 
     lint_clean(opsbook, handbook.root)
 
 
+def test_new_prints_a_path_outside_the_working_directory_whole(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = opsbook(
+        *("new", "runbook", "--title", "Disk full", "--service", "api", "--owner", "sre"),
+        *("--severity", "P1", "--today", TODAY, "--root", str(handbook.root)),
+        cwd=elsewhere,
+    )
+    assert run.code == 0, run.err
+    # Not ../handbook/runbooks/...: a path that climbs out of the working directory is hard to read.
+    assert run.out.strip() == str((handbook.root / "runbooks/api/disk-full.md").resolve())
+
+
 def test_new_postmortem_writes_dated_file_and_lints_clean(
     opsbook: Opsbook, handbook: Handbook
 ) -> None:

@@ -29,7 +29,14 @@ from typing import Any
 import yaml
 
 from opsbook import load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, EXIT_PROBLEMS, add_root_today, fail, open_handbook
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    add_root_today,
+    display_path,
+    fail,
+    open_handbook,
+)
 from opsbook.model import Policy
 from opsbook.scaffold import (
     ScaffoldError,
@@ -428,14 +435,6 @@ def known_fields(root: Path) -> set[str] | None:
     return set(schema.get("properties", {}))
 
 
-def _shown(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return rel if not rel.startswith("..") else str(path.resolve())
-
-
 def _run(args: argparse.Namespace) -> int:
     def read(root: Path, _today: dt.date) -> tuple[Policy, set[str] | None]:
         return load.load_policy(root)[0], None if args.keep_unknown else known_fields(root)
@@ -473,7 +472,7 @@ def _run(args: argparse.Namespace) -> int:
         keep_unknown=args.keep_unknown,
         convert_hugo_links=args.convert_hugo_links,
     )
-    shown = {p: _shown(p) for p in files}
+    shown = {p: display_path(p) for p in files}
     try:
         changes, errors, missing = adopt(files, root, options, known, shown)
     except ScaffoldError as exc:

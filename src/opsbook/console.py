@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,15 @@ NO_HANDBOOK = (
     "no handbook found: run opsbook inside a directory holding policy.yml or mkdocs.yml "
     "(or pass --root), or create one with `opsbook init DIR`"
 )
+
+
+def display_path(path: Path) -> str:
+    """A path as a command prints it: relative to the working directory, unless outside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path.resolve())
 
 
 def fail(message: str) -> int:

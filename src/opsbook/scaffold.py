@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -25,7 +24,7 @@ from typing import Any
 import yaml
 
 from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, add_root_today, fail, open_handbook
+from opsbook.console import EXIT_OK, add_root_today, display_path, fail, open_handbook
 from opsbook.model import Policy
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
@@ -440,8 +439,8 @@ def _write_new(path: Path, text: str) -> None:
             handle.write(text)
     except FileExistsError:
         raise ScaffoldError(
-            f"{_shown(path)} already exists and opsbook never overwrites a file: choose another "
-            "--title or give --slug"
+            f"{display_path(path)} already exists and opsbook never overwrites a file: "
+            "choose another --title or give --slug"
         ) from None
 
 
@@ -504,13 +503,6 @@ def new_postmortem(
     )
     _write_new(path, text)
     return path
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
 
 
 def _check_written(root: Path, path: Path, kind: str) -> None:
@@ -591,7 +583,7 @@ def _new(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         return fail("interrupted: nothing was written")
     _check_written(root, path, args.kind)
-    print(_shown(path))
+    print(display_path(path))
     return EXIT_OK
 
 
@@ -822,8 +814,8 @@ def _init(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot write {exc.filename or target}: {exc.strerror or exc}")
     for path in written:
-        print(_shown(path))
-    shown = _shown(target)
+        print(display_path(path))
+    shown = display_path(target)
     print(
         f"\nA new handbook is in {shown}. Next:\n"
         f"  cd {shown}\n"

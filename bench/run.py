@@ -455,9 +455,6 @@ def saved_results(work: Path) -> tuple[list[SizeResult], int, str]:
     """The results of the last full run (work/results.json): sizes, repeat, date."""
     path = work / "results.json"
     saved = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(saved, list):  # written before the file kept its repeat and date
-        measured = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
-        saved = {"repeat": 3, "date": measured, "results": saved}
     results = []
     for raw in saved["results"]:
         timings = {

@@ -37,9 +37,6 @@ ACTION_ITEMS = "action-items/index.md"
 SERVICES = "services/index.md"
 REVIEW = "review/index.md"
 
-# Shown on /review/ and /action-items/, never as build warnings or in a document's error banner.
-STATE_RULES = checks.STATE_RULES
-
 # An empty cell. Written as an entity: one character above U+00FF makes Python store a whole
 # page as two or four bytes a character, and an em dash in every postmortem's header doubled the
 # size of those pages' strings at every step of the build after it.

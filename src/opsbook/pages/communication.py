@@ -30,7 +30,7 @@ def matrix(ctx: Context, from_uri: str = "") -> str:
         for channel in policy.channels:
             cadence = per_channel.get(channel.id)
             if cadence is None:
-                cells.append('<td class="ob-unset">&mdash;</td>')
+                cells.append(f'<td class="ob-unset">{DASH}</td>')
             elif not _used(cadence):
                 cells.append(f'<td class="ob-unused">{esc(cadence.when) or DASH}</td>')
             else:

@@ -12,7 +12,6 @@ from opsbook.model import TIMELINE_KEYS, Postmortem, Problem, Runbook
 from opsbook.pages import action_items
 from opsbook.pages.common import (
     DASH,
-    STATE_RULES,
     Context,
     admonition,
     esc,
@@ -200,7 +199,7 @@ def insert_after_h1(body: str, block: str, title: str | None) -> str:
 
 def problems_for(ctx: Context, rel: str) -> list[Problem]:
     """A document's problems that belong in its banner (not staleness or overdue items)."""
-    return [p for p in ctx.problems_by_path.get(rel, []) if p.rule not in STATE_RULES]
+    return [p for p in ctx.problems_by_path.get(rel, []) if p.rule not in checks.STATE_RULES]
 
 
 def header(ctx: Context, rel: str) -> tuple[str, str | None]:

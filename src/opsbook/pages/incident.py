@@ -40,7 +40,7 @@ def roles(ctx: Context) -> str:
         )
     for role_id, lines in contacts.items():
         rows.append(
-            f"<tr><td>{esc(role_id) or DASH}</td><td>&mdash;</td><td>{bullet_list(lines)}</td></tr>"
+            f"<tr><td>{esc(role_id) or DASH}</td><td>{DASH}</td><td>{bullet_list(lines)}</td></tr>"
         )
     if not rows:
         return '<p class="ob-empty">policy.yml defines no incident roles.</p>'

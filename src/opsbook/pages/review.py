@@ -9,7 +9,6 @@ from opsbook import checks
 from opsbook.pages.common import (
     DASH,
     REVIEW,
-    STATE_RULES,
     Context,
     blocks,
     esc,
@@ -74,7 +73,7 @@ def _soon_table(ctx: Context) -> str:
 
 
 def _problems_table(ctx: Context) -> str:
-    problems = [p for p in ctx.problems if p.rule not in STATE_RULES]
+    problems = [p for p in ctx.problems if p.rule not in checks.STATE_RULES]
     if not problems:
         return ""
     problems.sort(key=lambda p: (p.path, p.line, p.column, p.rule))

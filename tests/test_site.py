@@ -762,3 +762,62 @@ def test_search_indexes_documents_once(later: Built) -> None:
     # The postmortem's action items table is on its page, though search saw only the titles.
     rows = later.content("postmortems/2026-09-01-api-outage/").find_all("tr")
     assert any("Add a canary stage" in r.text() and "alice" in r.text() for r in rows)
+
+
+@pytest.fixture(scope="module")
+def headings(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Runbooks with their own heading first, with none, and with one further down."""
+    root = tmp_path_factory.mktemp("headings")
+    book = Handbook(root)
+    book.write("policy.yml", POLICY)
+    front = RUNBOOK.split("# Roll back a deployment")[0]
+    book.write("runbooks/api/own.md", front + "# Own heading\n\nText.\n")
+    book.write(
+        "runbooks/api/none.md",
+        front.replace("RB-0001", "RB-0002").replace(
+            "title: Roll back a deployment", "title: \"The database's <b>WAL</b> & 'you'\""
+        )
+        + "Text.\n\n## Steps\n\nMore.\n",
+    )
+    book.write(
+        "runbooks/api/later.md",
+        front.replace("RB-0001", "RB-0003").replace("Roll back", "Later heading")
+        + "Preface.\n\n# Further down\n\nText.\n",
+    )
+    install_site(root)
+    built = build(root, tmp_path_factory.mktemp("headings-site"), strict=True)
+    assert built.code == 0, built.log
+    return built
+
+
+def test_box_follows_the_runbooks_own_heading(headings: Built) -> None:
+    article = headings.content("runbooks/api/own/")
+    h1s = article.find_all("h1")
+    assert [h.text().rstrip("¶") for h in h1s] == ["Own heading"]
+    order = [el for el in article.iter() if el is h1s[0] or "ob-meta" in el.classes]
+    assert order[:2] == [h1s[0], article.find("div", cls="ob-meta")]
+
+
+def test_runbook_without_a_heading_gets_its_title_once(headings: Built) -> None:
+    page = headings.page("runbooks/api/none/")
+    article = page.find("article")
+    h1s = article.find_all("h1")
+    # One title, escaped (the theme would add its own heading if the content had none).
+    assert [h.text() for h in h1s] == ["The database's <b>WAL</b> & 'you'"]
+    box = article.find("div", cls="ob-meta")
+    order = [el for el in article.iter() if el is h1s[0] or el is box]
+    assert order == [h1s[0], box]
+    assert [h.text().rstrip("¶") for h in article.find_all("h2")] == ["Steps"]
+    # Search titles the page with its title as written, escaped once, as for any heading.
+    entries = headings.json("search/search_index.json")["docs"]
+    titles = [e["title"] for e in entries if e["location"] == "runbooks/api/none/"]
+    assert titles == ["The database's &lt;b&gt;WAL&lt;/b&gt; &amp; 'you'"]
+
+
+def test_runbook_with_a_later_heading_still_opens_with_its_title(headings: Built) -> None:
+    article = headings.content("runbooks/api/later/")
+    h1s = article.find_all("h1")
+    assert [h.text().rstrip("¶") for h in h1s] == ["Later heading a deployment", "Further down"]
+    box = article.find("div", cls="ob-meta")
+    order = [el for el in article.iter() if el in (h1s[0], box, h1s[1])]
+    assert order == [h1s[0], box, h1s[1]]

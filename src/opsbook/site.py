@@ -10,10 +10,11 @@ One build, in event order:
   the generated pages, rendered here once, and the packaged stylesheet and scripts (assets/).
 - `on_page_read_source` hands MkDocs a document's body (its frontmatter was parsed already,
   by our loader, which survives files MkDocs would crash on).
-- `on_page_markdown` (before mkdocs-macros) sets safe page metadata, turns Jinja off for
-  documents and generated pages, and puts the metadata box or error banner on top; HTML that
-  is finished already waits outside Python-Markdown and comes back in `on_page_content`
-  (listings of documents only in `on_page_context`, after the search plugin indexed the page).
+- `on_page_markdown` (before mkdocs-macros) sets safe page metadata and turns Jinja off for
+  documents and generated pages; HTML that is finished already (generated tables) waits
+  outside Python-Markdown and comes back in `on_page_content`, which also opens each document
+  with its metadata box or error banner (listings of documents only in `on_page_context`,
+  after the search plugin indexed the page).
 - `on_post_build` writes action-items.json/.csv/.ics at the site root.
 
 MkDocs keeps hook modules loaded across `mkdocs serve` rebuilds, so all state lives in one
@@ -309,9 +310,8 @@ def _broken_body(path: Path, root: Path) -> str:
 def _stash(build: Build, uri: str, html: str) -> str:
     """A placeholder paragraph for a block of finished HTML, put back by on_page_content.
 
-    The metadata boxes and generated tables are HTML already; handing them to Python-Markdown
-    only to have it parse and copy them through costs more than rendering the rest of a
-    runbook (measured: a third of the Markdown time of a 3,000-document build).
+    The generated tables are HTML already; handing them to Python-Markdown only to have it
+    parse and copy them through cost more than rendering the rest of a page.
     """
     page = build.stash.setdefault(uri, {})
     token = f"OPSBOOK{build.nonce}X{len(page)}"
@@ -346,9 +346,10 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) ->
         if isinstance(doc, Runbook) and doc.tags:
             meta["tags"] = [esc(t) for t in doc.tags]
         page.meta = meta
-        html, title = document_page.header(ctx, rel)
-        block = _stash(build, rel, html) if html else ""
-        return document_page.insert_after_h1(markdown, block, title)
+        # The box or banner is added to the HTML in on_page_content: as a block of Markdown,
+        # even a placeholder for it, and a heading to put it under, cost more to convert than a
+        # tenth of a typical runbook.
+        return None
     spec = build.generated.get(rel)
     if spec is not None:
         page.meta["render_macros"] = False
@@ -362,7 +363,8 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) ->
 
 
 def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
-    """Put the stashed HTML back, and hold listings back until search has indexed the page.
+    """Put the stashed HTML back, open documents with their box or banner, and hold listings
+    back until search has indexed the page.
 
     A listing (opsbook.pages.common.listing) repeats what the documents' own pages say.
     """
@@ -372,6 +374,9 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
     uri = page.file.src_uri
     for token, block in build.stash.pop(uri, {}).items():
         html = html.replace(f"<p>{token}</p>", block, 1)
+    if uri in build.documents:
+        header, title = document_page.header(build.ctx, uri)
+        html = document_page.insert_after_h1_html(html, header, title)
     if LISTING_START not in html:
         return html
     parts: list[str] = []

@@ -24,6 +24,9 @@ from opsbook.pages.common import (
     table,
 )
 
+# The id of the heading added to a document without one: no slug of a heading has a colon.
+TITLE_ID = "ob:title"
+
 DURATION_LABELS = {
     "detected": "Time to detect",
     "acknowledged": "Time to acknowledge",
@@ -195,6 +198,20 @@ def insert_after_h1(body: str, block: str, title: str | None) -> str:
         return f"{head}\n\n{block}\n\n{rest}" if block else body
     heading = f"# {md(title)}\n\n" if title else ""
     return f"{heading}{block}\n\n{body}" if block else f"{heading}{body}"
+
+
+def insert_after_h1_html(content: str, block: str, title: str | None) -> str:
+    """`insert_after_h1` for a body already rendered to HTML (a heading made here, not parsed)."""
+    stripped = content.lstrip()
+    if stripped.startswith("<h1"):
+        end = stripped.find("</h1>")
+        if end >= 0:
+            end += len("</h1>")
+            return f"{stripped[:end]}\n{block}\n{stripped[end:]}" if block else content
+    if title:
+        # Search makes a heading a section (titled by its text) only when it has an id.
+        block = f'<h1 id="{TITLE_ID}">{esc(title)}</h1>\n{block}'
+    return f"{block}\n{content}" if block else content
 
 
 def problems_for(ctx: Context, rel: str) -> list[Problem]:

@@ -7,6 +7,7 @@ import json
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import markdown
 import pytest
@@ -16,6 +17,7 @@ from htmldom import Element, parse
 from opsbook import checks, load
 from opsbook.pages import ASSETS, Context, decision_trees, document, generated_pages
 from opsbook.pages.common import (
+    URL_SAFE,
     esc,
     fmt_duration,
     json_script,
@@ -96,6 +98,35 @@ def test_href_is_quoted_and_escaped(handbook: Handbook) -> None:
     assert ctx.href("incident/index.md", "runbooks/x.md") == "../runbooks/x.html"
 
 
+def test_url_shortcut_agrees_with_relative_url(handbook: Handbook) -> None:
+    """Context.url's shortcut for links leaving a page's top directory changes no link."""
+    ctx = context(handbook.root)
+    uris = [
+        "index.md",
+        "incident.md",
+        "incident/index.md",
+        "severity/index.md",
+        "runbooks/index.md",
+        "runbooks/x.md",
+        "runbooks/api/roll back.md",
+        "runbooks/api/README.md",
+        "runbooks.md",
+        "services/api/index.md",
+        "services/ünïcode.md",
+        "postmortems/2026/a#b?.md",
+    ]
+    for directory_urls in (True, False):
+        ctx.directory_urls = directory_urls
+        for frm in uris:
+            for to in uris:
+                for fragment in ("", "sev-1", "step ä"):
+                    rel = relative_url(ctx.page_url(frm), ctx.page_url(to))
+                    if fragment:
+                        rel = f"{rel}#{fragment}" if rel != "./" else f"#{fragment}"
+                    expected = quote(rel, safe=URL_SAFE)
+                    assert ctx.url(frm, to, fragment) == expected, (frm, to, directory_urls)
+
+
 def test_md_makes_markdown_and_html_inert() -> None:
     value = "*bold* _it_ `code` [link](http://x) {#id} | pipe <b>&amp; ~~s~~ # ! \\"
     out = md(value)
@@ -125,6 +156,25 @@ def test_md_heading_shows_the_value_as_written(value: str) -> None:
 def test_esc_escapes_quotes_for_attributes() -> None:
     assert esc('"><script>') == "&quot;&gt;&lt;script&gt;"
     assert esc(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+        ("a\nb", "a b"),
+        ("a\r\nb\rc", "a b c"),
+        ("a\u2028b", "a\u2028b"),  # a line break only when \n or \r are there too
+        ("RB-0042 api", "RB-0042 api"),
+        (7, "7"),
+    ],
+)
+def test_esc_changes_exactly_markup_and_line_breaks(value: object, escaped: str) -> None:
+    assert esc(value) == escaped
 
 
 @pytest.mark.parametrize(

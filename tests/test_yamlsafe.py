@@ -53,3 +53,16 @@ def test_alias_bomb_is_bounded() -> None:
 @pytest.mark.parametrize("text", ["", "# only a comment\n"])
 def test_empty_document(text: str) -> None:
     assert yamlsafe.load(text) == (None, None, [])
+
+
+def test_a_value_keeps_its_type_by_style_across_documents() -> None:
+    # Tags of short values are looked up once; quoting must still make a value text.
+    text = 'a: true\nb: "true"\nc: 12\nd: "12"\ne: null\nf: \'null\'\ng: 1.5\nh: [true, "1.5"]\n'
+    expected = {"a": True, "b": "true", "c": 12, "d": "12", "e": None, "f": "null", "g": 1.5}
+    expected["h"] = [True, "1.5"]
+    for _ in range(3):
+        data, _node, errors = yamlsafe.load(text)
+        assert errors == [] and data == expected
+    long_value = "x" * 60
+    data, _node, _errors = yamlsafe.load(f"k: {long_value}\nn: {'1' * 60}\n")
+    assert data == {"k": long_value, "n": int("1" * 60)}

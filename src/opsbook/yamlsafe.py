@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -27,6 +27,29 @@ _COMPOSE_SAFE_DEPTH = 1_000
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader whose resolvers keep dates as strings and read only true/false as booleans."""
+
+    # libyaml calls these three back in Python for every node it composes. No path resolvers
+    # are registered, so descending and ascending have nothing to track, and a scalar's tag
+    # depends only on its text and style: short texts (keys, ids, enum values) repeat
+    # across documents, so their tags are looked up once.
+    _tags: ClassVar[dict[tuple[Any, Any, Any], str]] = {}
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if value is not None and len(value) > 40:
+            return str(super().resolve(kind, value, implicit))
+        key = (kind, value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            if len(self._tags) >= 10_000:
+                self._tags.clear()
+            tag = self._tags[key] = str(super().resolve(kind, value, implicit))
+        return tag
 
 
 _DROPPED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")

@@ -18,7 +18,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -53,6 +53,10 @@ _MD_SPECIAL = {
 }  # characters with inline meaning in Markdown or its extensions (attr_list, tables)
 
 
+# What esc changes: the characters html.escape replaces, and line breaks.
+_NEEDS_ESCAPE = re.compile(r"""[&<>"'\n\r]""")
+
+
 def esc(value: object) -> str:
     """HTML-escape a value for text or a quoted attribute inside a raw HTML block.
 
@@ -60,6 +64,9 @@ def esc(value: object) -> str:
     must not end the raw HTML block it sits in.
     """
     text = "" if value is None else str(value)
+    # Most values (ids, names, dates) need nothing: one search instead of five replaces.
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     if "\n" in text or "\r" in text:
         text = " ".join(text.splitlines())
     return html.escape(text, quote=True)
@@ -139,6 +146,7 @@ def relative_url(from_url: str, to_url: str) -> str:
     return rel
 
 
+@lru_cache(maxsize=4096)  # the same dashboards and docs are linked from many runbooks
 def safe_url(url: str) -> str | None:
     """The URL if it is safe to put in an href (http, https, mailto or relative), else None."""
     url = url.strip()
@@ -214,6 +222,8 @@ class Context:
     site_url: str = ""
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
+    _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
+    _link_targets: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict, repr=False)
 
     # --- indexes -------------------------------------------------------------------------
 
@@ -336,10 +346,40 @@ class Context:
 
     def url(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
         """A relative, URL-quoted reference from one source page to another (not escaped)."""
-        rel = relative_url(self.page_url(from_uri), self.page_url(to_uri))
+        # Most links leave the page's top directory (a runbook's box links /severity/, an
+        # index links runbooks/...): then the reference is one "../" per directory of the page
+        # and the target's quoted URL, both computed once per page, not once per link.
+        depth, top = self._link_base(from_uri)
+        target, target_top = self._link_target(to_uri)
+        if top and target_top and top != target_top:
+            rel = "../" * depth + target
+        else:
+            rel = quote(relative_url(self.page_url(from_uri), self.page_url(to_uri)), URL_SAFE)
         if fragment:
-            rel = f"{rel}#{fragment}" if rel != "./" else f"#{fragment}"
-        return quote(rel, safe=URL_SAFE)
+            anchor = quote(fragment, safe=URL_SAFE)
+            return f"{rel}#{anchor}" if rel != "./" else f"#{anchor}"
+        return rel
+
+    def _link_base(self, from_uri: str) -> tuple[int, str]:
+        """How many directories deep a page's links start, and the first of them."""
+        key = (from_uri, self.directory_urls)
+        base = self._link_bases.get(key)
+        if base is None:
+            url = self.page_url(from_uri)
+            parts = (url if url.endswith("/") else posixpath.dirname(url)).split("/")
+            parts = [part for part in parts if part]
+            base = self._link_bases[key] = (len(parts), parts[0] if parts else "")
+        return base
+
+    def _link_target(self, to_uri: str) -> tuple[str, str]:
+        """A page's quoted site-relative URL, and its first path segment."""
+        key = (to_uri, self.directory_urls)
+        target = self._link_targets.get(key)
+        if target is None:
+            url = self.page_url(to_uri)
+            top = url.split("/", 1)[0]
+            target = self._link_targets[key] = (quote(url, safe=URL_SAFE), top)
+        return target
 
     def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
         """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
@@ -350,7 +390,10 @@ class Context:
         return quote(relative_url(self.page_url(from_uri), path), safe=URL_SAFE)
 
     def service_uri(self, service: str) -> str:
-        return f"services/{self.service_slugs.get(service, slugify(service, 'service'))}.md"
+        slug = self.service_slugs.get(service)
+        if slug is None:  # not a service of the handbook (a macro's argument, say)
+            slug = slugify(service, "service")
+        return f"services/{slug}.md"
 
     def tree_uri(self, tree: DecisionTree) -> str:
         return f"decision-trees/{self.tree_slugs.get(tree.index, 'tree')}.md"

@@ -27,6 +27,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -87,6 +88,9 @@ class SizeResult:
     plain: Timing | None = None
     site_bytes: int = 0
     plain_bytes: int = 0
+    # Each run's opsbook build time over the plain build time measured next to it: a slow
+    # spell of the machine then weighs on both sides of a ratio, not on one side's best.
+    pair_ratios: list[float] = field(default_factory=list)
 
 
 def command_env(work: Path) -> dict[str, str]:
@@ -249,8 +253,12 @@ def bench_size(count: int, repeat: int, work: Path, with_site: bool) -> SizeResu
             ]
             # Each build goes first in every other run, so that a machine slowing down or
             # speeding up during a pair does not always favour the same side.
+            seconds: dict[int, float] = {}
             for timing, cmd in builds if run % 2 == 0 else builds[::-1]:
-                timing.add(*measure(cmd, site_root, log))
+                measured = measure(cmd, site_root, log)
+                timing.add(*measured)
+                seconds[id(timing)] = measured[0]
+            result.pair_ratios.append(seconds[id(result.build)] / seconds[id(result.plain)])
             result.site_bytes, result.plain_bytes = tree_bytes(site), tree_bytes(plain_site)
     if site_root is not None:
         shutil.rmtree(site_root)
@@ -338,6 +346,13 @@ def results_table(results: list[SizeResult]) -> list[str]:
                 f"{secs(r.build.seconds)} | {secs(r.plain.seconds)} | {ratio:.2f}x | "
                 f"≤ {BUILD_MAX:g}x | {verdict(ratio <= BUILD_MAX)} |"
             )
+            if r.pair_ratios:
+                ratios = sorted(r.pair_ratios)
+                rows.append(
+                    f"| {n} | the same builds, run by run: median of each run's ratio "
+                    f"({len(ratios)} runs; lowest, highest) | | | "
+                    f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}x, {ratios[-1]:.2f}x) | | |"
+                )
             cpu_ratio = r.build.cpu_seconds / r.plain.cpu_seconds
             rows.append(
                 f"| {n} | the same builds' CPU time (user + system) | "
@@ -467,6 +482,7 @@ def saved_results(work: Path) -> tuple[list[SizeResult], int, str]:
                 **timings,  # type: ignore[arg-type]
                 site_bytes=raw["site_bytes"],
                 plain_bytes=raw["plain_bytes"],
+                pair_ratios=raw.get("pair_ratios", []),
             )
         )
     return results, saved["repeat"], saved["date"]

@@ -752,6 +752,8 @@ def test_search_indexes_documents_once(later: Built) -> None:
     # ...and listings that repeat them are not indexed again, while policy text is.
     assert "Roll back a deployment" not in text("runbooks/")
     assert "Add a canary stage" not in text("action-items/")
+    assert "Roll back a deployment" not in text("review/")
+    assert "reviewed on a schedule" in text("review/")
     assert "Service down for everyone" in text("severity/")
     # Every held-back listing is back in the page.
     for page in later.site.rglob("*.html"):
@@ -759,6 +761,7 @@ def test_search_indexes_documents_once(later: Built) -> None:
         assert "data-ob-listing" not in html and "ob:listing" not in html, page
         assert "OPSBOOK" not in html, page
     assert "Roll back a deployment" in later.content("runbooks/").text()
+    assert "Roll back a deployment" in later.content("review/").text()
     # The postmortem's action items table is on its page, though search saw only the titles.
     rows = later.content("postmortems/2026-09-01-api-outage/").find_all("tr")
     assert any("Add a canary stage" in r.text() and "alice" in r.text() for r in rows)

@@ -224,6 +224,10 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None, list[Y
             # An unclosed quote or bracket runs to the end of the frontmatter: point at its start.
             mark = started
         line, column = (mark.line, mark.column) if mark else (0, 0)
+        if "maximum nesting depth" in problem:
+            # PyYAML 6.0.4's libyaml stops at 1,000 levels while scanning, before any event
+            # reaches _too_deep: the same defect, reported the same way.
+            return None, None, [YamlError(line, column, "yaml-too-large", _TOO_DEEP)]
         context = ""
         if exc.context and started is not None and started.line != line:
             context = f" ({exc.context} started on line {started.line + 1 + line_offset})"

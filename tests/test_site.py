@@ -759,9 +759,14 @@ def test_search_indexes_documents_once(later: Built) -> None:
     for page in later.site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "data-ob-listing" not in html and "ob:listing" not in html, page
+        assert "data-ob-box" not in html, page
         assert "OPSBOOK" not in html, page
     assert "Roll back a deployment" in later.content("runbooks/").text()
     assert "Roll back a deployment" in later.content("review/").text()
+    # A box's fields and links are on the page; search saw only its id and symptoms.
+    box = later.content("runbooks/api/roll-back/").find("div", cls="ob-meta")
+    assert "Last reviewed" in box.text() and "Last reviewed" not in text("runbooks/api/roll-back/")
+    assert "RB-0001" in text("runbooks/api/roll-back/")
     # The postmortem's action items table is on its page, though search saw only the titles.
     rows = later.content("postmortems/2026-09-01-api-outage/").find_all("tr")
     assert any("Add a canary stage" in r.text() and "alice" in r.text() for r in rows)

@@ -409,17 +409,21 @@ def _timeline(pm: Postmortem) -> Iterator[Problem]:
 
 def _placeholders(pm: Postmortem) -> Iterator[Problem]:
     src = pm.source
-    if src is None or not PLACEHOLDER.search(src.text):
+    if src is None:
         return
-    for number, line in enumerate(src.text.splitlines(), start=1):
-        match = PLACEHOLDER.search(line)
-        if match:
-            yield Problem(
-                src.rel,
-                number,
-                match.start() + 1,
-                "error",
-                "pm-todo",
-                f"a published postmortem still has the placeholder '{match.group(1)}': "
-                "fill it in, or set status back to in_review",
-            )
+    # The frontmatter's lines start on line 2 (after '---'), the body's on body_line.
+    for first, part in ((src.line_offset + 1, src.yaml), (src.body_line, src.body)):
+        if not PLACEHOLDER.search(part):
+            continue
+        for number, line in enumerate(part.split("\n"), start=first):
+            match = PLACEHOLDER.search(line)
+            if match:
+                yield Problem(
+                    src.rel,
+                    number,
+                    match.start() + 1,
+                    "error",
+                    "pm-todo",
+                    f"a published postmortem still has the placeholder '{match.group(1)}': "
+                    "fill it in, or set status back to in_review",
+                )

@@ -184,7 +184,6 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
     source, parsed = _parse_yaml(path, rel, "\n".join(lines[1:end]), line_offset=1)
     problems.extend(parsed)
     if source is not None:
-        source.text = text
         source.body = "\n".join(lines[end + 1 :])
         source.body_line = end + 2
     return source, problems

@@ -54,7 +54,8 @@ class Source:
     data: dict[str, Any]
     yaml: str = ""
     line_offset: int = 0
-    text: str = ""
+    # The Markdown after the frontmatter; the whole file is not kept (a third of a document's
+    # memory in a site build).
     body: str = ""
     body_line: int = 1
     _node: Any = field(default=None, repr=False)

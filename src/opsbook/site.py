@@ -13,8 +13,8 @@ One build, in event order:
 - `on_page_markdown` (before mkdocs-macros) sets safe page metadata and turns Jinja off for
   documents and generated pages; HTML that is finished already (generated tables) waits
   outside Python-Markdown and comes back in `on_page_content`, which also opens each document
-  with its metadata box or error banner (listings of documents only in `on_page_context`,
-  after the search plugin indexed the page).
+  with the words search should find of its box. `on_page_context`, after the search plugin
+  indexed the page, puts in the metadata box or error banner, and the listings of documents.
 - `on_post_build` writes action-items.json/.csv/.ics at the site root.
 
 MkDocs keeps hook modules loaded across `mkdocs serve` rebuilds, so all state lives in one
@@ -70,6 +70,8 @@ class Build:
     stash: dict[str, dict[str, str]] = field(default_factory=dict)
     # Listings held back from the search index (see on_page_content), by page.
     deferred: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A document's search summary, in its page until its box replaces it, by page.
+    boxes: dict[str, str] = field(default_factory=dict)
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -363,7 +365,7 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) ->
 
 
 def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
-    """Put the stashed HTML back, open documents with their box or banner, and hold listings
+    """Put the stashed HTML back, open documents with their search summary, and hold listings
     back until search has indexed the page.
 
     A listing (opsbook.pages.common.listing) repeats what the documents' own pages say.
@@ -375,8 +377,13 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
     for token, block in build.stash.pop(uri, {}).items():
         html = html.replace(f"<p>{token}</p>", block, 1)
     if uri in build.documents:
-        header, title = document_page.header(build.ctx, uri)
-        html = document_page.insert_after_h1_html(html, header, title)
+        # Search indexes a lean summary; the box itself is made after search has seen the page
+        # (on_page_context), so no build holds every document's box from one phase to the next.
+        summary = document_page.search_summary(build.ctx, uri)
+        box = f'<div data-ob-box="{build.nonce}">{summary}</div>'
+        html = document_page.insert_after_h1_html(html, box, document_page.title(build.ctx, uri))
+        build.boxes[uri] = box
+        return html
     if LISTING_START not in html:
         return html
     parts: list[str] = []
@@ -397,12 +404,20 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
 
 @event_priority(-100)  # after Material's search plugin (0) has indexed the page
 def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> Any:
-    """Put the listings back into the page, now that search has seen it without them."""
+    """Put the listings and the documents' boxes in, now that search has seen the page."""
     build = _build
-    if build is None or page.file.src_uri not in build.deferred:
+    if build is None:
+        return context
+    uri = page.file.src_uri
+    box = build.boxes.pop(uri, None)
+    if box is not None:
+        header, _title = document_page.header(build.ctx, uri)
+        page.content = page.content.replace(box, header, 1)
+        return context
+    if uri not in build.deferred:
         return context
     content = page.content
-    for placeholder, block in build.deferred.pop(page.file.src_uri).items():
+    for placeholder, block in build.deferred.pop(uri).items():
         content = content.replace(placeholder, block, 1)
     page.content = content
     return context

@@ -18,7 +18,6 @@ from opsbook.pages.common import (
     fmt_date,
     fmt_duration,
     fmt_time,
-    listing,
     md,
     plural,
     table,
@@ -72,8 +71,7 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
                 f'<span class="ob-badge ob-badge--{esc(rb.status)}">{esc(rb.status)}</span>',
             )
         )
-    # Only the symptoms go to the search index: the other fields are on the index pages.
-    parts = [listing('<dl class="ob-meta__grid">' + "".join(fields) + "</dl>")]
+    parts = ['<dl class="ob-meta__grid">' + "".join(fields) + "</dl>"]
     if rb.symptoms:
         parts.append('<p class="ob-meta__label">Symptoms</p>')
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in rb.symptoms) + "</ul>")
@@ -84,8 +82,7 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
     if rb.links:
         links = " · ".join(ctx.external_link(link.title, link.url) for link in rb.links)
         more.append(f'<p><span class="ob-meta__label">Links</span> {links}</p>')
-    if more:
-        parts.append(listing("\n".join(more)))
+    parts.extend(more)
     title = f'Runbook <span class="ob-id">{esc(rb.id)}</span>' if rb.id else "Runbook"
     kind = "warning" if rb.status == "deprecated" else "info"
     return admonition(kind, title, "\n".join(parts), cls="ob-meta ob-meta--runbook")
@@ -135,18 +132,10 @@ def postmortem_box(ctx: Context, pm: Postmortem) -> str:
     if pm.runbooks:
         refs = ", ".join(ctx.runbook_ref(r, uri) for r in dict.fromkeys(pm.runbooks))
         fields.append(_field("Runbooks used", refs))
-    # Search sees the action items' titles here (they are on no other page that search sees),
-    # not their table, which doubled the cost of indexing a postmortem; nor the fields,
-    # durations and key times, which the index pages list.
     parts = [
-        listing(
-            '<dl class="ob-meta__grid">'
-            + "".join(fields)
-            + "</dl>\n"
-            + _durations(pm)
-            + "\n"
-            + _key_times(pm)
-        )
+        '<dl class="ob-meta__grid">' + "".join(fields) + "</dl>",
+        _durations(pm),
+        _key_times(pm),
     ]
     if pm.action_items:
         open_count = sum(1 for i in pm.action_items if i.is_open)
@@ -154,13 +143,7 @@ def postmortem_box(ctx: Context, pm: Postmortem) -> str:
             f'<p class="ob-meta__label">Action items ({open_count} of '
             f"{len(pm.action_items)} open)</p>"
         )
-        titles = "".join(f"<li>{esc(i.title)}</li>" for i in pm.action_items)
-        parts.append(
-            listing(
-                action_items.table_html(ctx, pm.action_items, uri, show_postmortem=False),
-                search=f"<ul>{titles}</ul>",
-            )
-        )
+        parts.append(action_items.table_html(ctx, pm.action_items, uri, show_postmortem=False))
     title = f'Postmortem <span class="ob-id">{esc(pm.id)}</span>' if pm.id else "Postmortem"
     return admonition(
         "abstract", title, "\n".join(p for p in parts if p), cls="ob-meta ob-meta--postmortem"
@@ -235,6 +218,33 @@ def header(ctx: Context, rel: str) -> tuple[str, str | None]:
         boxes.append(postmortem_box(ctx, pm))
         title = pm.title
     return "\n\n".join(boxes), title
+
+
+def search_summary(ctx: Context, rel: str) -> str:
+    """What search indexes in place of a document's box: its id and the words worth finding.
+
+    A runbook's symptoms and a postmortem's action item titles are on no other page that
+    search sees; the box's other fields are on the index pages. Indexing the whole box (its
+    tables and links) cost the search plugin a fifth more per document.
+    """
+    rb = ctx.runbooks_by_rel.get(rel)
+    if rb is not None:
+        head, items = f"Runbook {esc(rb.id)}", rb.symptoms
+        label = "Symptoms"
+    else:
+        pm = ctx.postmortems_by_rel.get(rel)
+        if pm is None:
+            return ""
+        head, items = f"Postmortem {esc(pm.id)}", [i.title for i in pm.action_items]
+        label = "Action items"
+    listed = "".join(f"<li>{esc(item)}</li>" for item in items)
+    return f"<p>{head}</p><p>{label}</p><ul>{listed}</ul>" if items else f"<p>{head}</p>"
+
+
+def title(ctx: Context, rel: str) -> str | None:
+    """A document's title, for the heading of a page whose body has none."""
+    doc = ctx.runbooks_by_rel.get(rel) or ctx.postmortems_by_rel.get(rel)
+    return doc.title if doc is not None else None
 
 
 def decorate(ctx: Context, rel: str, body: str) -> str:

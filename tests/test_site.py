@@ -167,6 +167,36 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Built, Path]
     return plain, strict, root
 
 
+def test_macros_see_only_pages_that_may_render_jinja(tmp_path: Path) -> None:
+    """mkdocs-macros never handles a document or a generated page, yet renders docs/ pages."""
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+    book.write("docs/macros.md", "---\nrender_macros: true\n---\n# M\n\n{{ severity_matrix() }}\n")
+    seen = tmp_path / "seen.txt"
+    # A mkdocs-macros module of the handbook's own: its hooks run for each page macros handles.
+    book.write(
+        "seen.py",
+        "def on_pre_page_macros(env):\n"
+        f"    with open({str(seen)!r}, 'a') as out:\n"
+        "        out.write(env.page.file.src_uri + '\\n')\n",
+    )
+    install_site(book.root)
+    config = book.root / "mkdocs.yml"
+    text = config.read_text()
+    assert "modules: [opsbook.macros]" in text
+    config.write_text(
+        text.replace(
+            "modules: [opsbook.macros]", "modules: [opsbook.macros]\n      module_name: seen"
+        )
+    )
+    built = build(book.root, tmp_path / "site", strict=True)
+    assert built.code == 0, built.log
+    assert sorted(seen.read_text().split()) == ["index.md", "macros.md"]
+    assert built.content("macros/").find("table") is not None  # rendered by the macro
+
+
 def test_plain_build_succeeds_despite_broken_documents(messy: tuple[Built, Built, Path]) -> None:
     plain, _, _ = messy
     assert plain.code == 0, plain.log

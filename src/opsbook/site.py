@@ -139,10 +139,44 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     else:
         config.nav = nav_with_children(config.nav, specs)
     _link_assets(config)
+    _macros_skip_finished_pages(config)
     build = Build(root=root, ctx=ctx, specs=specs, generated={s.src_uri: s for s in specs})
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
     return config
+
+
+def _macros_skip_finished_pages(config: Any) -> None:
+    """Let mkdocs-macros see only pages that may render Jinja, not documents or generated pages.
+
+    Its page_markdown event copies its variables and the page for every page, even one with
+    `render_macros: false` that it then returns unchanged: for a handbook, that is every
+    runbook and postmortem (about 1% of a build). The event is wrapped where MkDocs lists it;
+    if MkDocs or mkdocs-macros change shape, nothing is wrapped and the build is as before.
+    """
+    plugins = config.plugins
+    macros = plugins.get("macros") if hasattr(plugins, "get") else None
+    events = getattr(plugins, "events", {}).get("page_markdown")
+    origins = getattr(plugins, "_event_origins", None)
+    if macros is None or not isinstance(events, list) or not isinstance(origins, dict):
+        return
+    for i, method in enumerate(events):
+        if getattr(method, "__self__", None) is not macros:
+            continue
+        if getattr(method, "__name__", "") != "on_page_markdown":
+            continue
+
+        def on_page_markdown(
+            markdown: str, *, page: Any, _render: Any = method, **kwargs: Any
+        ) -> Any:
+            build = _build
+            uri = page.file.src_uri
+            if build is not None and (uri in build.documents or uri in build.generated):
+                return markdown
+            return _render(markdown, page=page, **kwargs)
+
+        events[i] = on_page_markdown
+        origins[on_page_markdown] = origins.get(method, "macros")
 
 
 def _link_assets(config: Any) -> None:

@@ -15,7 +15,7 @@ Level = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One finding: where it is, how bad, which rule, and how to fix it."""
 
@@ -37,7 +37,7 @@ class Problem:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mark:
     """A 1-based line and column in a file."""
 
@@ -45,7 +45,7 @@ class Mark:
     column: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     """A document's parsed YAML mapping, and the YAML text it came from, for positions."""
 
@@ -96,13 +96,13 @@ class Source:
         return Mark(best.line + 1 + self.line_offset, best.column + 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     title: str
     url: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Runbook:
     id: str
     title: str
@@ -127,7 +127,7 @@ class Runbook:
 TIMELINE_KEYS = ("started", "detected", "acknowledged", "mitigated", "resolved")
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionItem:
     title: str
     owner: str
@@ -158,7 +158,7 @@ class ActionItem:
         return f"{self.postmortem_id}/{self.id or self.index + 1}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Postmortem:
     id: str
     title: str
@@ -185,7 +185,7 @@ class Postmortem:
         return finish - begin
 
 
-@dataclass
+@dataclass(slots=True)
 class Severity:
     id: str
     name: str
@@ -196,39 +196,39 @@ class Severity:
     review_days: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Channel:
     id: str
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Cadence:
     when: str
     every: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Role:
     id: str
     name: str
     duties: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     role: str
     name: str
     how: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     label: str
     next: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     id: str
     question: str = ""
@@ -243,7 +243,7 @@ class Node:
         return bool(self.outcome) and not self.answers
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionTree:
     id: str
     title: str
@@ -252,7 +252,7 @@ class DecisionTree:
     index: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Policy:
     severities: list[Severity] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
@@ -274,7 +274,7 @@ class Policy:
         return len(self.severities)
 
 
-@dataclass
+@dataclass(slots=True)
 class Handbook:
     """Everything loaded from one handbook directory, plus the problems met while loading."""
 

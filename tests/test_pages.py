@@ -14,7 +14,7 @@ import pytest
 
 from conftest import POLICY, Handbook, Run, dedent
 from htmldom import Element, parse
-from opsbook import checks, load
+from opsbook import checks, lint, load
 from opsbook.pages import ASSETS, Context, decision_trees, document, generated_pages
 from opsbook.pages.common import (
     URL_SAFE,
@@ -317,6 +317,27 @@ def test_document_box_goes_after_the_body_heading(handbook: Handbook) -> None:
     headless = document.decorate(ctx, rb.rel, "Just text.\n")
     assert headless.startswith("# Roll back a deployment\n\n<div")
     assert headless.rstrip().endswith("Just text.")
+
+
+def test_pages_need_no_yaml_once_the_handbook_is_checked(handbook: Handbook) -> None:
+    """A site build drops the documents' YAML after linting: every page renders the same."""
+    ctx = context(handbook.root)
+    docs = [rb.rel for rb in ctx.handbook.runbooks] + [pm.rel for pm in ctx.handbook.postmortems]
+
+    def rendered() -> list[str]:
+        pages = [spec.render(ctx) for spec in generated_pages(ctx)]
+        return pages + [
+            document.header(ctx, rel)[0] + document.search_summary(ctx, rel) for rel in docs
+        ]
+
+    before = rendered()
+    lint.release_sources(ctx.handbook)
+    sources = [rb.source for rb in ctx.handbook.runbooks] + [
+        pm.source for pm in ctx.handbook.postmortems
+    ]
+    assert all(s is not None and s.data == {} and s.yaml == "" for s in sources)
+    assert rendered() == before
+    assert [rb.rel for rb in ctx.handbook.runbooks] == ["runbooks/api/roll-back.md"]
 
 
 def test_banner_lists_problems_but_not_states(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ One build, in event order:
   renders nothing yet, adds one nav entry per decision tree and per service, and links the
   packaged stylesheet and scripts.
 - `on_files` adds runbooks/ and postmortems/ (outside docs_dir) as pages kept out of the nav,
-  the generated pages, rendered here once, and the packaged stylesheet and scripts (assets/).
-- `on_page_read_source` hands MkDocs a document's body (its frontmatter was parsed already,
-  by our loader, which survives files MkDocs would crash on).
+  the generated pages, and the packaged stylesheet and scripts (assets/).
+- `on_page_read_source` renders a generated page, or hands MkDocs a document's body (its
+  frontmatter was parsed already, by our loader, which survives files MkDocs would crash on).
 - `on_page_markdown` (before mkdocs-macros) sets safe page metadata and turns Jinja off for
   documents and generated pages; HTML that is finished already (generated tables) waits
   outside Python-Markdown and comes back in `on_page_content`, which also opens each document
@@ -108,6 +108,7 @@ def _load(root: Path, config: Any) -> Context:
         ) from exc
     try:
         result = lint.run(root, checks.Options(today=today, state=False))
+        lint.release_sources(result.handbook)
     except load.ConfigError as exc:
         lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
         raise PluginError("\n".join(lines)) from exc
@@ -273,9 +274,9 @@ def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
         inclusion = (
             InclusionLevel.UNDEFINED if spec.src_uri in build.in_nav else InclusionLevel.NOT_IN_NAV
         )
-        files.append(
-            File.generated(config, spec.src_uri, content=spec.render(ctx), inclusion=inclusion)
-        )
+        # Rendered when MkDocs reads the page (on_page_read_source): a File keeps the content
+        # it is given until the build ends, a second copy of every generated page.
+        files.append(File.generated(config, spec.src_uri, content="", inclusion=inclusion))
     rels = [rb.rel for rb in ctx.handbook.runbooks]
     rels += [pm.rel for pm in ctx.handbook.postmortems]
     rels += list(ctx.handbook.broken)
@@ -301,11 +302,15 @@ def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
 
 
 def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
-    """A document's body without its frontmatter, read by opsbook's own loader."""
+    """A generated page, rendered; a document's body without its frontmatter, read by opsbook's
+    own loader."""
     build = _build
     if build is None:
         return None
     rel = page.file.src_uri
+    spec = build.generated.get(rel)
+    if spec is not None:
+        return spec.render(build.ctx)
     if rel not in build.documents:
         return None
     doc = build.ctx.runbooks_by_rel.get(rel) or build.ctx.postmortems_by_rel.get(rel)

@@ -1,6 +1,6 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
-    python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 3] [--no-site] [--report-only]
+    python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -495,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="1000,3000,5000,10000",
         help="comma-separated document counts (default: 1000,3000,5000,10000)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measure (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measure (best is kept)")
     parser.add_argument("--no-site", action="store_true", help="skip the MkDocs builds")
     parser.add_argument("--work", type=Path, default=BENCH / "out", help="scratch directory")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")

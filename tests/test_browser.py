@@ -143,6 +143,20 @@ def test_search_lists_the_runbook_for_its_title_first(tab: Tab) -> None:
     assert heading(tab) == "Database unreachable"
 
 
+def test_search_finds_documents_by_id_and_alert_name(tab: Tab) -> None:
+    """Ids as people paste them from an alert or a chat message, hyphen included."""
+    tab.goto("")
+    assert "/runbooks/database/database-unreachable/" in search(tab, "RB-0004")[:3]
+    tab.shot("search-id")
+    tab.goto("")
+    pm = "/postmortems/2026-03-18-checkout-500s-after-orm-upgrade/"
+    assert search(tab, "PM-2026-001")[0] == pm
+    tab.goto("")
+    assert (
+        search(tab, "PgBouncerNoServerConnections")[0] == "/runbooks/database/database-unreachable/"
+    )
+
+
 def test_search_finds_a_runbook_by_a_symptom_only_its_frontmatter_names(tab: Tab) -> None:
     phrase = "consumer lag gauge frozen"
     holders = [

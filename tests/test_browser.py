@@ -124,8 +124,18 @@ def search(tab: Tab, query: str) -> list[str]:
     box.type(query, delay=20)
     results = tab.page.locator(".md-search-result__item > a.md-search-result__link")
     results.first.wait_for(state="visible")
+    # Results change with every key typed: read them once they have stayed the same for a
+    # while, not the first ones shown (those of "RB-0", say).
+    links, unchanged = None, 0
+    for _ in range(40):
+        tab.page.wait_for_timeout(250)
+        now = results.evaluate_all("links => links.map(a => a.href)")
+        unchanged = unchanged + 1 if now == links else 0
+        links = now
+        if unchanged == 3:
+            break
     # Material adds ?h=<query> (to highlight the words) to every result's link.
-    return [urlsplit(url).path for url in results.evaluate_all("links => links.map(a => a.href)")]
+    return [urlsplit(url).path for url in links or []]
 
 
 def test_search_lists_the_runbook_for_its_title_first(tab: Tab) -> None:

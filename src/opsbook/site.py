@@ -41,7 +41,6 @@ from opsbook.pages import document as document_page
 from opsbook.pages.common import (
     HOME,
     LISTING_END,
-    LISTING_SEARCH,
     LISTING_START,
     esc,
     page_url,
@@ -432,9 +431,8 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
         end = rest.find(LISTING_END, start)
         if end < 0:
             break
-        block, _, search = rest[start + len(LISTING_START) : end].partition(LISTING_SEARCH)
-        placeholder = f'<div data-ob-listing="{len(deferred)}-{build.nonce}">{search}</div>'
-        deferred[placeholder] = block
+        placeholder = f'<div data-ob-listing="{len(deferred)}-{build.nonce}"></div>'
+        deferred[placeholder] = rest[start + len(LISTING_START) : end]
         parts += [rest[:start], placeholder]
         rest = rest[end + len(LISTING_END) :]
     build.deferred[uri] = deferred

@@ -489,19 +489,15 @@ def table(headers: Sequence[str], rows: Iterable[str], *, cls: str = "", attrs: 
 
 
 LISTING_START = "<!--ob:listing-->"
-LISTING_SEARCH = "<!--ob:listing-search-->"
 LISTING_END = "<!--/ob:listing-->"
 
 
-def listing(html: str, search: str = "") -> str:
-    """Mark HTML that repeats what the documents' own pages say (index rows, metadata fields).
+def listing(html: str) -> str:
+    """Mark HTML that repeats what the documents' own pages say (index rows, tables).
 
     The MkDocs adapter keeps it out of the search index, which the documents feed already:
-    indexing it again made the search plugin parse megabytes of table rows at scale. Search
-    sees `search` in its place instead (lean HTML with the words worth finding), if given.
+    indexing it again made the search plugin parse megabytes of table rows at scale.
     """
-    if search:
-        return f"{LISTING_START}\n{html}\n{LISTING_SEARCH}\n{search}\n{LISTING_END}"
     return f"{LISTING_START}\n{html}\n{LISTING_END}"
 
 

@@ -312,7 +312,7 @@ def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
         return spec.render(build.ctx)
     if rel not in build.documents:
         return None
-    doc = build.ctx.runbooks_by_rel.get(rel) or build.ctx.postmortems_by_rel.get(rel)
+    doc = build.ctx.document(rel)
     source = doc.source if doc is not None else None
     body = source.body if source is not None else _broken_body(build.documents[rel], build.root)
     # Runbooks adopted from Hugo sites link with {{< ref "x.md" >}}: resolve those to the
@@ -377,7 +377,7 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) ->
     rel = page.file.src_uri
     if rel in build.documents:
         ctx = build.ctx
-        doc = ctx.runbooks_by_rel.get(rel) or ctx.postmortems_by_rel.get(rel)
+        doc = ctx.document(rel)
         # Replace the metadata MkDocs read: a document's fields are data, not page settings,
         # and Material prints meta.title and tags unescaped.
         meta: dict[str, Any] = {"render_macros": False}
@@ -419,7 +419,8 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
         # (on_page_context), so no build holds every document's box from one phase to the next.
         summary = document_page.search_summary(build.ctx, uri)
         box = f'<div data-ob-box="{build.nonce}">{summary}</div>'
-        html = document_page.insert_after_h1_html(html, box, document_page.title(build.ctx, uri))
+        doc = build.ctx.document(uri)
+        html = document_page.insert_after_h1_html(html, box, doc.title if doc else None)
         build.boxes[uri] = box
         return html
     if LISTING_START not in html:

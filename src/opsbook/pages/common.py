@@ -243,6 +243,10 @@ class Context:
     def postmortems_by_rel(self) -> dict[str, Postmortem]:
         return {pm.rel: pm for pm in self.handbook.postmortems if pm.rel}
 
+    def document(self, rel: str) -> Runbook | Postmortem | None:
+        """The runbook or postmortem at rel, if it loaded."""
+        return self.runbooks_by_rel.get(rel) or self.postmortems_by_rel.get(rel)
+
     @cached_property
     def problems_by_path(self) -> dict[str, list[Problem]]:
         index: dict[str, list[Problem]] = defaultdict(list)

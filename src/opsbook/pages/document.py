@@ -241,12 +241,6 @@ def search_summary(ctx: Context, rel: str) -> str:
     return f"<p>{head}</p><p>{label}</p><ul>{listed}</ul>" if items else f"<p>{head}</p>"
 
 
-def title(ctx: Context, rel: str) -> str | None:
-    """A document's title, for the heading of a page whose body has none."""
-    doc = ctx.runbooks_by_rel.get(rel) or ctx.postmortems_by_rel.get(rel)
-    return doc.title if doc is not None else None
-
-
 def decorate(ctx: Context, rel: str, body: str) -> str:
     """A document's page Markdown: banner if it has problems, metadata box, then its body."""
     html, title = header(ctx, rel)

@@ -79,7 +79,7 @@ def _problems_table(ctx: Context) -> str:
     rows = []
     for p in problems:
         where = esc(f"{p.path}:{p.line}:{p.column}")
-        doc = ctx.runbooks_by_rel.get(p.path) or ctx.postmortems_by_rel.get(p.path)
+        doc = ctx.document(p.path)
         broken = p.path in ctx.handbook.broken
         if doc is not None or broken:
             where = f'<a href="{ctx.href(REVIEW, p.path)}">{where}</a>'

@@ -115,18 +115,9 @@ def _read_text(path: Path, rel: str) -> _Text | list[Problem]:
             )
         ]
     problems: list[Problem] = []
+    # A byte order mark is valid UTF-8 that YAML and MkDocs read as text: nothing to report.
     if text.startswith("\ufeff"):
         text = text[1:]
-        problems.append(
-            Problem(
-                rel,
-                1,
-                1,
-                "warning",
-                "file-bom",
-                "the file starts with a byte order mark: save it as UTF-8 without BOM",
-            )
-        )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _Text(text, problems)

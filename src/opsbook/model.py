@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from opsbook import yamlsafe
+from opsbook.rules import RULES
 
 Level = Literal["error", "warning"]
 
@@ -25,6 +26,12 @@ class Problem:
     level: Level
     rule: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Rules are defined once, in rules.py, and documented from there: a rule made up
+        # where a problem is found would be undocumented and unlisted.
+        if self.rule not in RULES:
+            raise ValueError(f"unknown lint rule {self.rule!r}: add it to opsbook.rules")
 
     def as_dict(self) -> dict[str, Any]:
         return {

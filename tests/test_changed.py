@@ -62,20 +62,22 @@ def test_only_the_changed_file_is_reported(opsbook: Opsbook, handbook: Handbook)
 
     edited = root / "runbooks/db/unreachable.md"
     edited.write_text(edited.read_text() + "More text.\n")
-    run = opsbook("lint", "--changed", "--format", "json", "--today", TODAY, cwd=root)
+    run = opsbook(
+        "lint", "--changed", "--base", "HEAD", "--format", "json", "--today", TODAY, cwd=root
+    )
     assert run.code == 1, run.err
     problems = run.json()
     assert paths_of(run) == {"runbooks/db/unreachable.md"}
     assert [p["rule"] for p in problems] == ["ref-severity"]  # type: ignore[index]
     assert "1 files checked" in run.err
 
-    text = opsbook("lint", "--changed", "--today", TODAY, cwd=root)
+    text = opsbook("lint", "--changed", "--base", "HEAD", "--today", TODAY, cwd=root)
     assert text.out.splitlines()[-1] == "1 files checked: 1 errors, 0 warnings"
 
 
 def test_nothing_changed_checks_nothing(opsbook: Opsbook, handbook: Handbook) -> None:
     root = repo(handbook)
-    run = opsbook("lint", "--changed", "--today", TODAY, cwd=root)
+    run = opsbook("lint", "--changed", "--base", "HEAD", "--today", TODAY, cwd=root)
     assert run.code == 0, run.err
     assert run.out.strip() == "0 files checked: no problems"
 
@@ -99,8 +101,8 @@ def test_base_ref_counts_commits_staged_and_untracked(handbook: Handbook) -> Non
         "runbooks/db/staged.md",
         "runbooks/db/untracked.md",
     ]
-    # Without --base and without origin/main, HEAD is the base: the commit is not a change.
-    assert changed.changed_files(root, None) == [
+    # Against HEAD, the commit is not a change.
+    assert changed.changed_files(root, "HEAD") == [
         "runbooks/db/staged.md",
         "runbooks/db/untracked.md",
     ]
@@ -123,7 +125,7 @@ def test_policy_change_checks_every_document(handbook: Handbook) -> None:
     root = repo(handbook)
     policy = root / "policy.yml"
     policy.write_text(policy.read_text() + "\n# reviewed\n")
-    assert changed.changed_files(root, None) == [
+    assert changed.changed_files(root, "HEAD") == [
         "policy.yml",
         "postmortems/2026-09-01-api-outage.md",
         "runbooks/api/roll-back.md",
@@ -137,7 +139,7 @@ def test_handbook_in_a_subfolder_of_the_repository(handbook: Handbook, tmp_path:
     git(top, "commit", "-qm", "initial")
     (handbook.root / "runbooks/api/roll-back.md").write_text(BROKEN_RUNBOOK)
     (top / "README.md").write_text("changed outside the handbook\n")
-    assert changed.changed_files(handbook.root, None) == ["runbooks/api/roll-back.md"]
+    assert changed.changed_files(handbook.root, "HEAD") == ["runbooks/api/roll-back.md"]
 
 
 def test_errors_are_clear(opsbook: Opsbook, handbook: Handbook) -> None:
@@ -157,3 +159,82 @@ def test_repository_without_commits(handbook: Handbook) -> None:
         "postmortems/2026-09-01-api-outage.md",
         "runbooks/api/roll-back.md",
     ]
+
+
+NO_GITHUB = {"GITHUB_ACTIONS": "", "GITHUB_BASE_REF": ""}
+
+
+def test_no_base_is_an_error_never_head(opsbook: Opsbook, handbook: Handbook) -> None:
+    # A repository with no remote: nothing to compare with, so no silent "0 files checked".
+    root = repo(handbook)
+    handbook.write("runbooks/db/unreachable.md", BROKEN_RUNBOOK)
+    run = opsbook("lint", "--changed", "--today", TODAY, cwd=root, env=NO_GITHUB)
+    assert run.code == 2, (run.out, run.err)
+    assert "fetch-depth" in run.err and "--base" in run.err
+    assert "files checked" not in run.out and "Traceback" not in run.err
+
+
+def _pull_request(handbook: Handbook, tmp_path: Path) -> tuple[Path, Path]:
+    """An origin with main and a feature branch adding two broken runbooks, cloned shallow."""
+    origin = repo(handbook)
+    git(origin, "checkout", "-q", "-b", "feature")
+    handbook.write("runbooks/db/one.md", BROKEN_RUNBOOK)
+    handbook.write("runbooks/db/two.md", BROKEN_RUNBOOK.replace("RB-0002", "RB-0003"))
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "two broken runbooks")
+    git(origin, "checkout", "-q", "main")
+    clone = tmp_path / "pr"
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            f"file://{origin}",
+            str(clone),
+        ],
+        check=True,
+    )
+    return origin, clone
+
+
+def test_shallow_pull_request_checkout_without_origin_main(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    _origin, clone = _pull_request(handbook, tmp_path)
+    assert git(clone, "branch", "-r").strip() == "origin/feature"
+    quiet = opsbook("lint", "--changed", "--today", TODAY, cwd=clone, env=NO_GITHUB)
+    assert quiet.code == 2, (quiet.out, quiet.err)
+    assert "fetch-depth" in quiet.err
+
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "main"}
+    run = opsbook("lint", "--changed", "--format", "json", "--today", TODAY, cwd=clone, env=env)
+    assert run.code == 1, run.err
+    assert paths_of(run) == {"runbooks/db/one.md", "runbooks/db/two.md"}
+    assert "2 files checked: 2 errors" in run.err
+    assert "GITHUB_BASE_REF" in run.err
+
+
+def test_github_base_that_cannot_be_fetched(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    _origin, clone = _pull_request(handbook, tmp_path)
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "no-such-branch"}
+    run = opsbook("lint", "--changed", "--today", TODAY, cwd=clone, env=env)
+    assert run.code == 2
+    assert "no-such-branch" in run.err and "Traceback" not in run.err
+
+
+def test_default_branch_from_origin_head(handbook: Handbook, tmp_path: Path) -> None:
+    origin = repo(handbook)
+    git(origin, "branch", "-m", "main", "trunk")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    git(clone, "checkout", "-q", "-b", "feature")
+    (clone / "runbooks/api/new.md").write_text(BROKEN_RUNBOOK)
+    found = changed.changes(clone, None, env={})
+    assert found.files == ["runbooks/api/new.md"]
+    assert "origin/trunk" in found.note

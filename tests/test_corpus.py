@@ -45,9 +45,15 @@ def test_pagerduty_handbook_pages_do_not_crash_lint(
     (root / "policy.yml").write_text(POLICY.split("decision_trees:")[0])
     run = opsbook("lint", "--format", "json", cwd=root)
     assert run.code == 1 and "Traceback" not in run.err
-    assert {p["rule"] for p in run.json()} <= {
+    problems = run.json()
+    assert isinstance(problems, list)
+    assert {p["rule"] for p in problems} <= {
         "schema-required",
         "schema-unknown-field",
         "file-no-frontmatter",
         "schema-type",
+        "site-path-clash",
     }
+    # Its home page, copied in whole, would take the place of the generated runbook list.
+    clashes = {p["path"] for p in problems if p["rule"] == "site-path-clash"}
+    assert clashes == {"runbooks/index.md"}

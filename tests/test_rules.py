@@ -13,7 +13,7 @@ from opsbook.rules import RULES, markdown_table
 
 def test_format_md_lists_exactly_the_rules() -> None:
     text = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
-    assert markdown_table() in text, "regenerate the table in docs/format.md from rules.py"
+    assert markdown_table() in text, "run: python -m opsbook.rules docs/format.md"
     documented = re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M)
     rule_rows = [r for r in documented if r in RULES or "-" in r]
     assert sorted(set(rule_rows) & set(RULES)) == sorted(RULES)

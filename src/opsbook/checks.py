@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from opsbook import sitepaths
 from opsbook.model import (
     TIMELINE_KEYS,
     DecisionTree,
@@ -75,6 +76,7 @@ class Options:
 def check(handbook: Handbook, options: Options) -> list[Problem]:
     """All cross-document problems of a loaded handbook."""
     problems: list[Problem] = []
+    problems.extend(sitepaths.check(f for f in handbook.files if f.endswith(".md")))
     problems.extend(_duplicate_ids(handbook))
     problems.extend(_policy(handbook.policy))
     problems.extend(_trees(handbook))

@@ -6,7 +6,6 @@ import argparse
 import gc
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from opsbook import changed, checks, lint, load, report, schemas
 from opsbook.console import (
@@ -28,16 +27,22 @@ def _lint(args: argparse.Namespace) -> int:
     root, today = found
     options = checks.Options(today=today, strict=args.strict)
     only: list[str] | None = None
+    if args.paths:
+        selection = lint.select(root, args.paths)
+        if selection.errors:
+            return fail("; ".join(selection.errors))
+        for given, why in selection.skipped:
+            print(f"opsbook: {given} {why}", file=sys.stderr)
+        if not selection.files:
+            return fail("nothing to check: no runbook, postmortem or policy.yml among the paths")
+        only = selection.files
     if args.changed:
         try:
-            only = changed.changed_files(root, args.base)
+            changes = changed.changes(root, args.base)
         except changed.GitError as exc:
             return fail(str(exc))
-    if args.paths:
-        only = (only or []) + [load.rel_path(Path(p).resolve(), root) for p in args.paths]
-        missing = [p for p in args.paths if not Path(p).exists()]
-        if missing:
-            return fail(f"no such file: {', '.join(missing)}")
+        print(f"opsbook: {changes.note}", file=sys.stderr)
+        only = changes.files if only is None else sorted(set(only) | set(changes.files))
     # A one-shot process holding hundreds of thousands of YAML nodes with no cycles among them:
     # the cyclic collector would only rescan them (about 1.6 s a pass at 10,000 documents).
     gc.disable()
@@ -97,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--base",
         metavar="REF",
-        help="with --changed: compare against REF (default: merge base with "
-        "origin/main, else HEAD)",
+        help="with --changed: compare against REF (default: on GitHub Actions the pull "
+        "request's base, GITHUB_BASE_REF; else the merge base with origin's default branch; "
+        "with neither, an error)",
     )
     add_root_today(p, "the date for staleness and overdue checks")
     p.set_defaults(func=_lint)

@@ -33,6 +33,66 @@ class Result:
         return sum(p.level == "warning" for p in self.problems)
 
 
+@dataclass
+class Selection:
+    """What `opsbook lint PATH...` checks: handbook files, and the paths it cannot or will not."""
+
+    files: list[str] = field(default_factory=list)
+    # (path as given, why it is not checked)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Paths that make the command a usage error: missing, or outside the handbook.
+    errors: list[str] = field(default_factory=list)
+
+
+def select(root: Path, paths: Sequence[str]) -> Selection:
+    """The handbook files named by paths: a folder means every document under it."""
+    selection = Selection()
+    real_root = root.resolve()
+    chosen: dict[str, None] = {}
+    discovered: list[str] | None = None
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            selection.errors.append(f"{given}: no such file or directory")
+            continue
+        # The folder is resolved (a "." or ".." must mean where it leads); a file is not, so
+        # that a symlinked document is still checked, and refused, under its own name.
+        parent = path.parent.resolve() if not path.is_dir() else path.resolve()
+        full = parent / path.name if not path.is_dir() else parent
+        if not full.is_relative_to(real_root):
+            selection.errors.append(
+                f"{given} is outside the handbook at {root}: lint paths inside it, or pass --root"
+            )
+            continue
+        rel = full.relative_to(real_root).as_posix()
+        if path.is_dir():
+            if discovered is None:
+                found = load.scan(root)
+                discovered = [load.rel_path(p, root) for p in (*found.runbooks, *found.postmortems)]
+                discovered += [p.path for p in found.problems]
+            prefix = "" if rel == "." else rel + "/"
+            inside = [f for f in discovered if f.startswith(prefix)]
+            if prefix == "":
+                inside.insert(0, load.POLICY_FILE)
+            if not inside:
+                selection.skipped.append(
+                    (given, "holds no runbook, postmortem or policy.yml: nothing to check")
+                )
+            chosen.update(dict.fromkeys(inside))
+        elif load.is_handbook_file(rel):
+            chosen[rel] = None
+        else:
+            selection.skipped.append(
+                (
+                    given,
+                    "is not a runbook (runbooks/**/*.md), a postmortem (postmortems/**/*.md) "
+                    "or policy.yml: not checked",
+                )
+            )
+    selection.files = list(chosen)
+    return selection
+
+
 def run(root: Path, options: checks.Options, only: Sequence[str] | None = None) -> Result:
     """Lint the whole handbook; with only (paths relative to root) report on those files only."""
     handbook = load.load_handbook(root)
@@ -41,7 +101,8 @@ def run(root: Path, options: checks.Options, only: Sequence[str] | None = None) 
     if only is not None:
         wanted = set(only)
         problems = [p for p in problems if p.path in wanted]
-        files = [f for f in files if f in wanted] + sorted(wanted - set(files))
+        # Only what was checked is counted: a path that is no handbook file is not.
+        files = [f for f in files if f in wanted]
     return Result(handbook, problems, files)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,18 +55,71 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def _walk_markdown(top: Path) -> list[Path]:
+@dataclass
+class Discovery:
+    """The documents found under runbooks/ and postmortems/, and the entries refused there."""
+
+    runbooks: list[Path]
+    postmortems: list[Path]
+    problems: list[Problem]
+
+
+def _walk_markdown(top: Path, root: Path, real_root: Path, problems: list[Problem]) -> list[Path]:
+    if not top.is_dir():
+        return []
+    refused = _leaves_handbook(top, rel_path(top, root), real_root)
+    if refused is not None:
+        problems.append(refused)
+        return []
     # os.walk does not follow directory symlinks by default, so a symlink loop cannot trap it.
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".md"))
+        here = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue  # .git, .venv, editors' folders: never read, never published
+            if (here / name).is_symlink():
+                outside = _leaves_handbook(here / name, rel_path(here / name, root), real_root)
+                if outside is not None:
+                    problems.append(outside)
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        found.extend(
+            here / name
+            for name in sorted(filenames)
+            if name.endswith(".md") and not name.startswith(".")
+        )
     return found
+
+
+def scan(root: Path) -> Discovery:
+    """Runbook and postmortem Markdown files of a handbook in a stable order, and refusals."""
+    real_root = root.resolve()
+    problems: list[Problem] = []
+    runbooks = _walk_markdown(root / RUNBOOK_DIR, root, real_root, problems)
+    postmortems = _walk_markdown(root / POSTMORTEM_DIR, root, real_root, problems)
+    return Discovery(runbooks, postmortems, problems)
 
 
 def discover(root: Path) -> tuple[list[Path], list[Path]]:
     """Runbook and postmortem Markdown files of a handbook, in a stable order."""
-    return _walk_markdown(root / RUNBOOK_DIR), _walk_markdown(root / POSTMORTEM_DIR)
+    found = scan(root)
+    return found.runbooks, found.postmortems
+
+
+def is_document_path(rel: str) -> bool:
+    """Whether a path relative to the root is where a runbook or postmortem lives."""
+    top, _, rest = rel.partition("/")
+    if top not in (RUNBOOK_DIR, POSTMORTEM_DIR) or not rest.endswith(".md"):
+        return False
+    return not any(part.startswith(".") for part in rest.split("/"))
+
+
+def is_handbook_file(rel: str) -> bool:
+    """Whether lint checks the file at this path (relative to the handbook root)."""
+    return rel == POLICY_FILE or is_document_path(rel)
 
 
 def rel_path(path: Path, root: Path) -> str:
@@ -431,8 +485,14 @@ def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
 def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
     policy, problems = load_policy(root)
     handbook = Handbook(root=root, policy=policy, problems=problems)
-    runbook_paths, postmortem_paths = discover(root) if paths is None else _split(root, paths)
-    handbook.files = [POLICY_FILE]
+    if paths is None:
+        found = scan(root)
+        runbook_paths, postmortem_paths = found.runbooks, found.postmortems
+        handbook.problems.extend(found.problems)
+    else:
+        runbook_paths, postmortem_paths = _split(root, paths)
+    # Refused folders count as checked: they were looked at, and each has its problem.
+    handbook.files = [POLICY_FILE, *(p.path for p in handbook.problems if p.path != POLICY_FILE)]
     real_root = root.resolve()
     runbook_validator = schemas.validator(root, "runbook")
     postmortem_validator = schemas.validator(root, "postmortem")
@@ -442,8 +502,11 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
             rel = rel_path(path, root)
             handbook.files.append(rel)
             try:
-                outside = _outside(path, rel, real_root)
-                source, doc_problems = (None, [outside]) if outside else read_source(path, rel)
+                refusal = refused(path, rel, real_root)
+                if refusal is not None:
+                    handbook.problems.append(refusal)
+                    continue
+                source, doc_problems = read_source(path, rel)
                 if source is not None:
                     doc_problems.extend(schemas.validate(validator, source))
                     if kind == "runbook":
@@ -469,14 +532,12 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
     return handbook
 
 
-def _outside(path: Path, rel: str, real_root: Path) -> Problem | None:
-    """A document that is a symlink to a file outside the handbook is not read.
+def _leaves_handbook(path: Path, rel: str, real_root: Path) -> Problem | None:
+    """A path that a symlink on the way (the file or any folder above it) leads out of the handbook.
 
     Otherwise one link (to /proc/self/environ, a key file, another repository's notes) would
     publish that file's text in the site and its search index.
     """
-    if not path.is_symlink():
-        return None
     try:
         target = path.resolve()
     except (OSError, RuntimeError):  # a symlink loop: reading it reports file-unreadable
@@ -489,9 +550,46 @@ def _outside(path: Path, rel: str, real_root: Path) -> Problem | None:
         1,
         "error",
         "file-symlink-outside",
-        f"this file is a symbolic link to {target}, outside the handbook: opsbook does not "
-        "read it; put the document itself here",
+        f"{rel} leads through a symbolic link to {target}, outside the handbook: opsbook does "
+        "not read it; put the document itself here",
     )
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _not_regular(path: Path, rel: str) -> Problem | None:
+    """A FIFO, socket, device or folder named like a document: reported, never opened.
+
+    Opening a FIFO for reading blocks until a writer comes: lint would hang forever.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reading it reports why (a dangling link, a loop)
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return Problem(
+        rel,
+        1,
+        1,
+        "error",
+        "file-not-regular",
+        f"this is {kind}, not a file: opsbook does not open it; remove it or put the "
+        "document itself here",
+    )
+
+
+def refused(path: Path, rel: str, real_root: Path) -> Problem | None:
+    """Why a document path is not read: it leaves the handbook, or it is not a regular file."""
+    return _leaves_handbook(path, rel, real_root) or _not_regular(path, rel)
 
 
 def _split(root: Path, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:

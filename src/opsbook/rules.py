@@ -24,6 +24,23 @@ _TABLE = (
         "error",
         "a document, or a folder on its path, is a symbolic link leading out of the handbook",
     ),
+    (
+        "file-not-regular",
+        "error",
+        "a FIFO, socket, device or folder named like a document (never opened)",
+    ),
+    (
+        "site-path-clash",
+        "error",
+        "the document's page would land where another page is (`index.md`, `README.md` "
+        "beside `index.md`, `a.md` beside `a/index.md`, the generated runbook and postmortem "
+        "lists)",
+    ),
+    (
+        "site-path-char",
+        "error",
+        "a file or folder name with `#`, `?` or `%`, which cut or change the page's URL",
+    ),
     ("yaml-syntax", "error", "the YAML does not parse (tabs, unclosed brackets, bad indentation)"),
     ("yaml-duplicate-key", "error", "a key appears twice in one mapping"),
     (
@@ -91,3 +108,19 @@ def markdown_table() -> str:
     lines = ["| rule | level | what it means |", "|---|---|---|"]
     lines.extend(f"| `{r.id}` | {r.level} | {r.meaning} |" for r in RULES.values())
     return "\n".join(lines) + "\n"
+
+
+def update_doc(text: str) -> str:
+    """A document's rules table (from its header row to the first blank line) made anew."""
+    start = text.index("| rule | level | what it means |")
+    end = text.index("\n\n", start)
+    return text[:start] + markdown_table().rstrip("\n") + text[end:]
+
+
+if __name__ == "__main__":  # `python -m opsbook.rules docs/format.md`: regenerate the table
+    import sys
+    from pathlib import Path
+
+    for name in sys.argv[1:]:
+        doc = Path(name)
+        doc.write_text(update_doc(doc.read_text(encoding="utf-8")), encoding="utf-8")

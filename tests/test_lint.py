@@ -177,3 +177,23 @@ def test_build_fails_where_lint_does(handbook: Handbook, tmp_path: Path) -> None
     assert built.code == 1
     for rel in SITE_PATHS:
         assert f"{rel}:1:1:" in built.err
+
+
+def test_new_beside_a_fifo_does_not_hang(opsbook: Opsbook, handbook: Handbook) -> None:
+    os.mkfifo(handbook.root / "runbooks/x.md")
+    run = opsbook(
+        "new",
+        "runbook",
+        "--no-input",
+        "--title",
+        "Disk full",
+        "--service",
+        "api",
+        "--owner",
+        "sre",
+        "--severity",
+        "P1",
+        cwd=handbook.root,
+        timeout=60,
+    )
+    assert run.code == 0, run.err

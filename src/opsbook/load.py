@@ -86,11 +86,15 @@ def _walk_markdown(top: Path, root: Path, real_root: Path, problems: list[Proble
                 continue
             kept.append(name)
         dirnames[:] = kept
-        found.extend(
-            here / name
-            for name in sorted(filenames)
-            if name.endswith(".md") and not name.startswith(".")
-        )
+        for name in sorted(filenames):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            # Refused here, so that no caller (lint, new's id scan, adopt) ever opens one.
+            odd = _not_regular(here / name, rel_path(here / name, root))
+            if odd is not None:
+                problems.append(odd)
+            else:
+                found.append(here / name)
     return found
 
 

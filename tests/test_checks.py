@@ -535,3 +535,23 @@ def test_loading_keeps_no_yaml_node_tree_yet_positions_stay_exact(handbook: Hand
     assert runbook.source is not None
     assert runbook.source.mark(("owner",)).line == 5  # RUNBOOK: owner is its fourth key
     assert runbook.source.mark(("owner",), key=True).column == 1
+
+
+def test_a_huge_broken_tree_reports_each_defect_once_in_bounded_text(
+    empty_handbook: Handbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import trees
+
+    empty_handbook.write("policy.yml", trees.unknown_targets(10_000))
+    problems = lint(empty_handbook, capsys)
+    unknown = [p for p in problems if p["rule"] == "tree-unknown-node"]
+    assert len(unknown) == 10_000
+    assert len({(p["line"], p["column"]) for p in unknown}) == 10_000  # once each, at its line
+    assert [p["rule"] for p in problems if p not in unknown] == ["tree-cycle"]
+    assert max(len(p["message"]) for p in problems) < 300
+    assert "and 9992 more" in unknown[0]["message"]
+    # Each at its own answer: node n{i}'s 'yes' is on line 12 + 4 i of the policy.
+    assert unknown[5]["line"] == trees.unknown_targets(10_000).splitlines().index("      n5:") + 3

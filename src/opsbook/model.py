@@ -66,6 +66,9 @@ class Source:
     body: str = ""
     body_line: int = 1
     _node: Any = field(default=None, repr=False)
+    # Each mapping node's pairs by key, made on first use: a walk through a 10,000-node
+    # decision tree, one per problem in it, made lint quadratic (28 s for one such tree).
+    _pairs: dict[int, dict[Any, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
 
     def mark(self, key_path: KeyPath, *, key: bool = False) -> Mark:
         """Where a value (or its key) stands, falling back to the nearest enclosing node."""
@@ -88,19 +91,28 @@ class Source:
                 if 0 <= step < len(node.value):
                     child = node.value[step]
             elif kind == "mapping":
-                for k, v in node.value:
-                    if getattr(k, "value", None) == step:
-                        if key and last:
-                            best = k.start_mark
-                            child = None
-                            break
-                        child = v
-                        break
+                pair = self._pairs_of(node).get(step)
+                if pair is not None:
+                    if key and last:
+                        best = pair[0].start_mark
+                    else:
+                        child = pair[1]
             if child is None:
                 break
             node = child
             best = node.start_mark
         return Mark(best.line + 1 + self.line_offset, best.column + 1)
+
+    def _pairs_of(self, node: Any) -> dict[Any, tuple[Any, Any]]:
+        pairs = self._pairs.get(id(node))
+        if pairs is None:
+            pairs = {}
+            for k, v in node.value:
+                value = getattr(k, "value", None)
+                if isinstance(value, (str, int, float, bool)) or value is None:
+                    pairs.setdefault(value, (k, v))
+            self._pairs[id(node)] = pairs
+        return pairs
 
 
 @dataclass(slots=True)

@@ -154,3 +154,35 @@ def test_serve_shows_a_broken_runbook_and_recovers(server: tuple[Server, Path]) 
     )
     assert srv.proc.poll() is None
     assert "Traceback" not in srv.output()
+
+
+def test_serve_watches_folders_made_after_it_started(tmp_path: Path) -> None:
+    root = sample_copy(tmp_path / "handbook")
+    postmortems = root / "postmortems"
+    saved = tmp_path / "saved-postmortems"
+    postmortems.rename(saved)
+    srv = Server(root, tmp_path / "serve.log")
+    try:
+        srv.wait_for("postmortems/", lambda body: "ob-" in body, STARTUP_TIMEOUT, "the site")
+        first = sorted(saved.glob("*.md"))[0]
+        postmortems.mkdir()  # and at once a file in it, maybe before the folder is watched
+        (postmortems / first.name).write_text(first.read_text(encoding="utf-8"), "utf-8")
+        slug = first.name.removesuffix(".md")
+        srv.wait_for(
+            "postmortems/",
+            lambda body: f"{slug}/" in body,
+            REBUILD_TIMEOUT,
+            "the new postmortem in the list",
+        )
+        # And a second file in the same new folder: the folder is watched now.
+        second = sorted(saved.glob("*.md"))[1]
+        (postmortems / second.name).write_text(second.read_text(encoding="utf-8"), "utf-8")
+        srv.wait_for(
+            "postmortems/",
+            lambda body: f"{second.name.removesuffix('.md')}/" in body,
+            REBUILD_TIMEOUT,
+            "the second postmortem",
+        )
+        assert "Traceback" not in srv.output()
+    finally:
+        srv.stop()

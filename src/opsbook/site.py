@@ -480,10 +480,51 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
 
 
 def on_serve(server: Any, *, config: Any, builder: Any = None, **kwargs: Any) -> Any:
-    """Rebuild when a document, policy.yml or a schema changes (they live outside docs/)."""
+    """Rebuild when a document, policy.yml or a schema changes (they live outside docs/).
+
+    MkDocs can watch only what exists, and calls this once: a folder made after `serve`
+    started (the first postmortem's) is caught by a watch on the handbook root itself.
+    """
     root = _root(config)
     for name in WATCHED:
         path = root / name
         if path.exists():
             server.watch(str(path))
+    if any(not (root / name).exists() for name in WATCHED):
+        _watch_for_new(server, root)
     return server
+
+
+def _watch_for_new(server: Any, root: Path) -> None:
+    """Watch (not recursively) the root for a WATCHED folder or file to appear, then watch it."""
+    observer = getattr(server, "observer", None)
+    if observer is None:
+        return
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    def appeared(event: FileSystemEvent) -> None:
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            path = Path(os.fsdecode(raw)) if raw else None
+            if path is None or path.parent != root or path.name not in WATCHED:
+                continue
+            if path.exists():
+                server.watch(str(path))
+                _rebuild(server)
+
+    handler = FileSystemEventHandler()
+    handler.on_created = appeared  # type: ignore[method-assign]
+    handler.on_moved = appeared  # type: ignore[method-assign]
+    observer.schedule(handler, str(root), recursive=False)
+
+
+def _rebuild(server: Any) -> None:
+    """Ask `mkdocs serve` for a rebuild: files may have landed in a folder before its watch did.
+
+    MkDocs has no public call for it; without these attributes the next change rebuilds.
+    """
+    cond = getattr(server, "_rebuild_cond", None)
+    if cond is None or not hasattr(server, "_want_rebuild"):
+        return
+    with cond:
+        server._want_rebuild = True
+        cond.notify_all()

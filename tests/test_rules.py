@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -25,11 +26,21 @@ def test_a_problem_with_an_unknown_rule_cannot_be_made() -> None:
 
 
 def test_the_source_names_only_known_rules() -> None:
-    # Every rule id written in the package (a quoted kebab-case literal with a known prefix).
+    # Every rule-shaped string passed straight to a call (Problem(...), _at(...), ...).
     prefixes = {r.split("-")[0] for r in RULES if "-" in r}
     alternatives = "|".join(sorted(prefixes))
-    pattern = re.compile(r'"((?:' + alternatives + r')-[a-z0-9-]+)"')
+    shape = re.compile(r"(?:" + alternatives + r")-[a-z0-9-]+")
     used = set()
     for path in (REPO / "src" / "opsbook").rglob("*.py"):
-        used.update(pattern.findall(path.read_text(encoding="utf-8")))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                args = [*node.args, *(k.value for k in node.keywords)]
+                used.update(
+                    a.value
+                    for a in args
+                    if isinstance(a, ast.Constant)
+                    and isinstance(a.value, str)
+                    and shape.fullmatch(a.value)
+                )
+    assert used, "the scan found no rule at all"
     assert used - set(RULES) == set()

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from itertools import islice
 
-from opsbook import sitepaths
+from opsbook import links, sitepaths
 from opsbook.model import (
     TIMELINE_KEYS,
     DecisionTree,
@@ -78,6 +78,7 @@ def check(handbook: Handbook, options: Options) -> list[Problem]:
     """All cross-document problems of a loaded handbook."""
     problems: list[Problem] = []
     problems.extend(sitepaths.check(f for f in handbook.files if f.endswith(".md")))
+    problems.extend(_links(handbook))
     problems.extend(_duplicate_ids(handbook))
     problems.extend(_policy(handbook.policy))
     problems.extend(_trees(handbook))
@@ -86,6 +87,18 @@ def check(handbook: Handbook, options: Options) -> list[Problem]:
     for pm in handbook.postmortems:
         problems.extend(_postmortem(pm, handbook, options))
     return problems
+
+
+def _links(handbook: Handbook) -> Iterator[Problem]:
+    documents = [f for f in handbook.files if f.endswith(".md")]
+    files: set[str] | None = None
+    docs: list[Runbook | Postmortem] = [*handbook.runbooks, *handbook.postmortems]
+    for doc in docs:
+        if doc.source is None or ("](" not in doc.source.body and "]:" not in doc.source.body):
+            continue
+        if files is None:  # docs/ is walked only once some document has a link
+            files = links.site_files(handbook.root, documents)
+        yield from links.check(doc.source, files, handbook.root)
 
 
 def _duplicate_ids(handbook: Handbook) -> Iterator[Problem]:

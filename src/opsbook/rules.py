@@ -41,6 +41,12 @@ _TABLE = (
         "error",
         "a file or folder name with `#`, `?` or `%`, which cut or change the page's URL",
     ),
+    (
+        "link-broken",
+        "error",
+        "a relative link in a body to a file the site does not have (`mkdocs build --strict` "
+        "fails on it)",
+    ),
     ("yaml-syntax", "error", "the YAML does not parse (tabs, unclosed brackets, bad indentation)"),
     ("yaml-duplicate-key", "error", "a key appears twice in one mapping"),
     (

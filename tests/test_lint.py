@@ -197,3 +197,27 @@ def test_new_beside_a_fifo_does_not_hang(opsbook: Opsbook, handbook: Handbook) -
         timeout=60,
     )
     assert run.code == 0, run.err
+
+
+@pytest.mark.parametrize("target", [".git/config", ".env"])
+def test_a_symlink_into_a_dot_folder_is_refused(
+    opsbook: Opsbook, handbook: Handbook, target: str
+) -> None:
+    secret = handbook.write(target, "---\nid: RB-0042\ntoken: hunter2\n---\n")
+    (handbook.root / "runbooks/api/secret.md").symlink_to(secret)
+    run = lint(opsbook, handbook.root)
+    assert run.code == 1
+    assert "runbooks/api/secret.md:1:1: error:" in run.out and "never reads" in run.out
+    assert "hunter2" not in run.out and "schema-" not in run.out
+
+
+@pytest.mark.slow
+def test_a_plain_build_publishes_no_linked_secret(handbook: Handbook, tmp_path: Path) -> None:
+    secret = handbook.write(".git/config", "---\nid: RB-0042\ntitle: hunter2\n---\nhunter2\n")
+    (handbook.root / "runbooks/api/secret.md").symlink_to(secret)
+    install_site(handbook.root)
+    built = build(handbook.root, tmp_path / "site")
+    assert built.code == 0, built.err[-3000:]
+    for page in (tmp_path / "site").rglob("*"):
+        if page.is_file():
+            assert b"hunter2" not in page.read_bytes(), page

@@ -547,15 +547,20 @@ def _leaves_handbook(path: Path, rel: str, real_root: Path) -> Problem | None:
     except (OSError, RuntimeError):  # a symlink loop: reading it reports file-unreadable
         return None
     if target.is_relative_to(real_root):
-        return None
+        hidden = [p for p in target.relative_to(real_root).parts if p.startswith(".")]
+        if not hidden:
+            return None
+        # A link to .git/config or .env stays inside the handbook but would publish a secret.
+        where = f"{target}, inside {hidden[0]}, which opsbook never reads or publishes"
+    else:
+        where = f"{target}, outside the handbook: opsbook does not read it"
     return Problem(
         rel,
         1,
         1,
         "error",
         "file-symlink-outside",
-        f"{rel} leads through a symbolic link to {target}, outside the handbook: opsbook does "
-        "not read it; put the document itself here",
+        f"{rel} leads through a symbolic link to {where}; put the document itself here",
     )
 
 

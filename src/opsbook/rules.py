@@ -22,7 +22,8 @@ _TABLE = (
     (
         "file-symlink-outside",
         "error",
-        "a document, or a folder on its path, is a symbolic link leading out of the handbook",
+        "a document, or a folder on its path, is a symbolic link leading out of the handbook "
+        "or into a dot-folder or dot-file (`.git`, `.env`)",
     ),
     (
         "file-not-regular",

@@ -555,3 +555,25 @@ def test_a_huge_broken_tree_reports_each_defect_once_in_bounded_text(
     assert "and 9992 more" in unknown[0]["message"]
     # Each at its own answer: node n{i}'s 'yes' is on line 12 + 4 i of the policy.
     assert unknown[5]["line"] == trees.unknown_targets(10_000).splitlines().index("      n5:") + 3
+
+
+def test_in_review_with_todo(handbook: Handbook, capsys: pytest.CaptureFixture[str]) -> None:
+    handbook.write(
+        "postmortems/2026-09-01-api-outage.md",
+        POSTMORTEM.replace("status: published", "status: in_review") + "\nTBD: the cause\n",
+    )
+    problem = one(lint(handbook, capsys), "pm-todo", "postmortems/2026-09-01-api-outage.md", 22)
+    assert "in review" in problem["message"]
+
+
+def test_future_postmortem_date(handbook: Handbook, capsys: pytest.CaptureFixture[str]) -> None:
+    text = POSTMORTEM.replace("date: 2026-09-01", "date: 2026-09-16")
+    handbook.write(
+        "postmortems/2026-09-01-api-outage.md", text.replace("2026-09-01T", "2026-09-16T")
+    )
+    problem = one(
+        lint(handbook, capsys), "pm-date-future", "postmortems/2026-09-01-api-outage.md", 4
+    )
+    assert "2026-09-16" in problem["message"] and "2026-09-15" in problem["message"]
+    handbook.write("postmortems/2026-09-01-api-outage.md", text.replace("2026-09-16", "2026-09-15"))
+    assert not only(lint(handbook, capsys), "pm-date-future")

@@ -352,3 +352,33 @@ def test_library_helpers() -> None:
     for value in ("plain", "a: b", "yes", "1.10", "null", "- x", "[x]", "x, y", "café"):
         assert yaml.safe_load(f"k: {scaffold.yaml_scalar(value)}")["k"] == value
         assert yaml.safe_load(f"k: {scaffold.yaml_list([value])}")["k"] == [value]
+
+
+def test_the_template_words_never_trip_the_placeholder_rule(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    run = opsbook(
+        "new",
+        "postmortem",
+        "--no-input",
+        "--title",
+        "Queue stalled",
+        "--date",
+        "2026-09-10",
+        "--severity",
+        "P2",
+        "--services",
+        "queue",
+        cwd=handbook.root,
+    )
+    assert run.code == 0, run.err
+    path = handbook.root / run.out.strip()
+    fresh = opsbook("lint", "--today", TODAY, cwd=handbook.root)
+    assert fresh.code == 0, fresh.out
+    path.write_text(path.read_text().replace("status: draft", "status: in_review"))
+    lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=handbook.root)
+    todo_lines = [p["line"] for p in lint.json() if p["rule"] == "pm-todo"]  # type: ignore[attr-defined]
+    lines = path.read_text().splitlines()
+    # Every placeholder the template leaves is reported, and nothing else of its text.
+    assert todo_lines == [i + 1 for i, line in enumerate(lines) if "TODO" in line]
+    assert not any("TODO" in line for line in lines[: lines.index("## Summary")])

@@ -345,6 +345,15 @@ def _runbook(runbook: Runbook, handbook: Handbook, options: Options) -> Iterator
 def _postmortem(pm: Postmortem, handbook: Handbook, options: Options) -> Iterator[Problem]:
     src = pm.source
     yield from _severity_ref(handbook.policy, pm.severity, src, ("severity",))
+    if pm.date is not None and pm.date > options.today:
+        yield _at(
+            src,
+            ("date",),
+            "error",
+            "pm-date-future",
+            f"the incident's date {pm.date} is after today ({options.today}): write the day "
+            "the incident started",
+        )
     for i, rb_id in enumerate(pm.runbooks):
         yield from _runbook_ref(handbook, rb_id, src, ("runbooks", i))
     yield from _timeline(pm)
@@ -385,6 +394,8 @@ def _postmortem(pm: Postmortem, handbook: Handbook, options: Options) -> Iterato
                 "pm-no-action-items",
                 "a published postmortem needs action_items: add what will prevent a repeat",
             )
+    if pm.status in ("in_review", "published"):
+        # A draft may hold placeholders; once others review it, every one is a question.
         yield from _placeholders(pm)
 
 
@@ -453,6 +464,6 @@ def _placeholders(pm: Postmortem) -> Iterator[Problem]:
                     match.start() + 1,
                     "error",
                     "pm-todo",
-                    f"a published postmortem still has the placeholder '{match.group(1)}': "
-                    "fill it in, or set status back to in_review",
+                    f"a postmortem {pm.status.replace('_', ' ')} still has the placeholder "
+                    f"'{match.group(1)}': fill it in, or set status back to draft",
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 
@@ -66,6 +67,13 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("opsbook")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from opsbook import actions, adopt, generate, scaffold
 
@@ -73,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="opsbook",
         description="Incident-response runbooks, postmortems and policy as code.",
     )
+    parser.add_argument("--version", action="version", version=f"opsbook {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(

@@ -246,8 +246,9 @@ status: {status}
 ---
 
 This postmortem is blameless: it describes what the system and the people in it did, and why
-that made sense at the time, so that the organisation can learn from it. Replace every TODO
-below; `opsbook lint` refuses to publish a postmortem that still has one.
+that made sense at the time, so that the organisation can learn from it. Fill in every
+placeholder below before review: `opsbook lint` refuses one in review or published that still
+has any.
 
 ## Summary
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: serve build test check lint-handbook browser-deps bench bench-instructions clean
+.PHONY: serve build test check lint-handbook browser-deps bench bench-instructions dist clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench-instructions: $(STAMP)
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; fi
 	$(BIN)/python bench/instructions.py
+
+# The sdist and wheel a team installs opsbook from (see the README's "Installing opsbook").
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/hatchling build -t sdist -t wheel
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache

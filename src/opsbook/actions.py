@@ -83,14 +83,34 @@ def to_json(items: Sequence[ActionItem], today: dt.date) -> str:
     return json.dumps([as_record(i, today) for i in items], indent=2, ensure_ascii=False) + "\n"
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets
+# (=HYPERLINK(...) sends the reader's data away; tab and CR are read past to a formula).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell no spreadsheet reads as a formula: OWASP's leading single quote when needed.
+
+    Shown as written by spreadsheets (the quote marks the cell as text); a program reading the
+    CSV sees the quote, which is why the JSON file keeps every value as written.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(items: Sequence[ActionItem], today: dt.date) -> str:
+    """The items as CSV, every text cell passed through csv_cell (the site's file and the CLI).
+
+    Lines end with CRLF, as RFC 4180 asks: the csv module quotes a cell holding a character of
+    the line terminator only, and an unquoted carriage return starts a new row in a spreadsheet
+    (whose first cell could then be a formula).
+    """
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for item in items:
         record = as_record(item, today)
         record["services"] = ";".join(record["services"])
-        writer.writerow(record)
+        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in record.items()})
     return out.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -275,3 +276,16 @@ def test_csv_cell() -> None:
     assert actions.csv_cell("=1+1") == "'=1+1"
     assert actions.csv_cell("a=1") == "a=1"
     assert actions.csv_cell("") == ""
+
+
+def test_table_shows_control_characters_escaped(opsbook: Opsbook, book: Handbook) -> None:
+    book.write(
+        "postmortems/2026-09-04-terminal.md",
+        FORMULAS.replace("\\tTabbed", "\\e]0;pwned\\a\\e[2J two\\nlines"),
+    )
+    run = opsbook("actions", "--today", TODAY, cwd=book.root)
+    assert run.code == 0, run.err
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", run.out), repr(run.out)
+    assert "\\x1b]0;pwned\\x07\\x1b[2J two\\nlines" in run.out
+    assert "\\rcarriage" in run.out
+    assert run.out.splitlines()[-1] == "6 items, 6 open, 2 overdue"

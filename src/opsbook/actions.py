@@ -15,6 +15,7 @@ from typing import Any
 from opsbook import load
 from opsbook.console import add_root_today, open_handbook
 from opsbook.model import ActionItem
+from opsbook.report import visible
 
 FORMATS = ("table", "json", "csv", "ics")
 OPEN_STATUSES = ("open", "in_progress")
@@ -182,15 +183,19 @@ def _ics_fold(line: str) -> str:
 
 
 def to_table(items: Sequence[ActionItem], today: dt.date) -> str:
+    """Aligned columns for a terminal: every cell through report.visible, one item a line."""
     headers = ("DUE", "OVERDUE", "STATUS", "OWNER", "TITLE", "POSTMORTEM")
     rows = [
-        (
-            item.due.isoformat() if item.due else "-",
-            f"{item.days_overdue(today)}d" if item.days_overdue(today) else "",
-            item.status,
-            item.owner,
-            item.title,
-            item.postmortem_id,
+        tuple(
+            visible(cell)
+            for cell in (
+                item.due.isoformat() if item.due else "-",
+                f"{item.days_overdue(today)}d" if item.days_overdue(today) else "",
+                item.status,
+                item.owner,
+                item.title,
+                item.postmortem_id,
+            )
         )
         for item in items
     ]

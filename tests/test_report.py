@@ -134,7 +134,8 @@ def test_schema_command_prints_the_schema_in_use(
 # Values a terminal would act on (ESC starts a colour or a title change, BEL rings), a line
 # break that would split a problem over two lines, and characters XML 1.0 does not allow.
 HOSTILE = RUNBOOK.replace(
-    "severity: [P1]", 'severity: ["P9\\e]0;pwned\\a\\e[31m", "P8\\nfake.md:1:1: error: x", "P7\\v\\uFFFE"]'
+    "severity: [P1]",
+    'severity: ["P9\\e]0;pwned\\a\\e[31m", "P8\\nfake.md:1:1: error: x", "P7\\v\\uFFFE"]',
 ).replace("RB-0001", "RB-0003")
 
 
@@ -174,9 +175,7 @@ def test_junit_is_valid_xml_whatever_the_text(
     assert "runbooks/bad\\x1b[2Jname\\udcff.md" in names
 
 
-def test_github_escapes_control_characters(
-    handbook: Handbook, opsbook: Callable[..., Run]
-) -> None:
+def test_github_escapes_control_characters(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
     run = opsbook("lint", "--format", "github", "--today", "2026-09-15", cwd=hostile(handbook).root)
     assert run.code == 1
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", run.out), repr(run.out)

@@ -14,7 +14,7 @@ from typing import Any
 
 from opsbook import load
 from opsbook.console import add_root_today, open_handbook
-from opsbook.model import ActionItem
+from opsbook.model import ActionItem, add_days
 from opsbook.report import visible
 
 FORMATS = ("table", "json", "csv", "ics")
@@ -135,8 +135,14 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
             "BEGIN:VEVENT",
             f"UID:{_ics_text(item.uid)}@opsbook",
             f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(item.due + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"DTSTART;VALUE=DATE:{_ics_date(item.due)}",
+        ]
+        # The day after: an all-day event ends there (exclusive). On the last date Python has
+        # there is none; an event without DTEND lasts the one day of its DTSTART (RFC 5545).
+        end = add_days(item.due, 1)
+        if end > item.due:
+            lines.append(f"DTEND;VALUE=DATE:{_ics_date(end)}")
+        lines += [
             f"SUMMARY:{_ics_text(f'{item.title} ({item.owner})')}",
             "DESCRIPTION:"
             + _ics_text(
@@ -150,6 +156,11 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(_ics_fold(line) + "\r\n" for line in lines)
+
+
+def _ics_date(day: dt.date) -> str:
+    # Not strftime("%Y"): it drops the leading zeros of a year before 1000 on glibc.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 # Control characters other than tab are not allowed in iCalendar text; line breaks are escaped.

@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 
 from conftest import Handbook, Run
-from opsbook import actions
+from opsbook import actions, load
 
 Opsbook = Callable[..., Run]
 TODAY = "2026-10-01"
@@ -289,3 +289,11 @@ def test_table_shows_control_characters_escaped(opsbook: Opsbook, book: Handbook
     assert "\\x1b]0;pwned\\x07\\x1b[2J two\\nlines" in run.out
     assert "\\rcarriage" in run.out
     assert run.out.splitlines()[-1] == "6 items, 6 open, 2 overdue"
+
+
+def test_ics_dates_have_four_digit_years(book: Handbook) -> None:
+    """strftime('%Y') writes year 5 as '5' on glibc; RFC 5545 dates have four digits."""
+    handbook = load.load_handbook(book.root)
+    text = actions.to_ics(handbook.action_items, dt.date(5, 1, 2))
+    assert "DTSTAMP:00050102T000000Z" in text
+    Calendar.from_ical(text)

@@ -283,3 +283,21 @@ def test_extreme_values_never_crash_without_the_bounds(
     header, _title = document.header(ctx, POSTMORTEM_FILE)
     assert "0001-01-01" in header
     assert document.header(ctx, RUNBOOK_FILE)[0]
+
+
+@pytest.mark.slow
+def test_extreme_values_build_a_site_without_the_bounds(handbook: Handbook, tmp_path: Path) -> None:
+    """`mkdocs build` shows 0001-01-01T00:00+14:00 (no UTC time in Python's range) as written."""
+    from sitebuild import build, install_site
+
+    for kind in KINDS:
+        schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
+        handbook.write(f"schemas/{kind}.schema.json", json.dumps(_unbounded(schema)))
+    _edit(handbook, POSTMORTEM_FILE, '"2026-09-01T10:00:00+00:00"', '"0001-01-01T00:00:00+14:00"')
+    _edit(handbook, POSTMORTEM_FILE, "due: 2026-09-20", "due: 9999-12-31")
+    _edit(handbook, RUNBOOK_FILE, "last_reviewed: 2026-09-01", "last_reviewed: 9999-12-31")
+    install_site(handbook.root)
+    built = build(handbook.root, tmp_path / "site")
+    assert built.code == 0 and "Traceback" not in built.log, built.log
+    assert "0001-01-01 00:00+14:00" in built.html("postmortems/2026-09-01-api-outage")
+    assert "DTSTART;VALUE=DATE:99991231" in (built.site / "action-items.ics").read_text()

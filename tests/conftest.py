@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
+
+# Hypothesis (tests/test_properties.py, whose settings keep no example database) caches Unicode
+# tables in ./.hypothesis unless told otherwise: keep that out of the repository too.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "opsbook-hypothesis")
+)
 
 POLICY = """\
 severities:

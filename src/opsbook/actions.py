@@ -14,7 +14,8 @@ from typing import Any
 
 from opsbook import load
 from opsbook.console import add_root_today, open_handbook
-from opsbook.model import ActionItem
+from opsbook.model import ActionItem, add_days
+from opsbook.report import visible
 
 FORMATS = ("table", "json", "csv", "ics")
 OPEN_STATUSES = ("open", "in_progress")
@@ -83,14 +84,34 @@ def to_json(items: Sequence[ActionItem], today: dt.date) -> str:
     return json.dumps([as_record(i, today) for i in items], indent=2, ensure_ascii=False) + "\n"
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets
+# (=HYPERLINK(...) sends the reader's data away; tab and CR are read past to a formula).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell no spreadsheet reads as a formula: OWASP's leading single quote when needed.
+
+    Shown as written by spreadsheets (the quote marks the cell as text); a program reading the
+    CSV sees the quote, which is why the JSON file keeps every value as written.
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(items: Sequence[ActionItem], today: dt.date) -> str:
+    """The items as CSV, every text cell passed through csv_cell (the site's file and the CLI).
+
+    Lines end with CRLF, as RFC 4180 asks: the csv module quotes a cell holding a character of
+    the line terminator only, and an unquoted carriage return starts a new row in a spreadsheet
+    (whose first cell could then be a formula).
+    """
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for item in items:
         record = as_record(item, today)
         record["services"] = ";".join(record["services"])
-        writer.writerow(record)
+        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in record.items()})
     return out.getvalue()
 
 
@@ -100,7 +121,7 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
     Written directly (RFC 5545: escaped TEXT values, lines folded at 75 octets, CRLF):
     icalendar's object model took 0.6 ms an event, a second of every large site build.
     """
-    stamp = today.strftime("%Y%m%dT000000Z")
+    stamp = f"{_ics_date(today)}T000000Z"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -114,8 +135,14 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
             "BEGIN:VEVENT",
             f"UID:{_ics_text(item.uid)}@opsbook",
             f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{item.due.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(item.due + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"DTSTART;VALUE=DATE:{_ics_date(item.due)}",
+        ]
+        # The day after: an all-day event ends there (exclusive). On the last date Python has
+        # there is none; an event without DTEND lasts the one day of its DTSTART (RFC 5545).
+        end = add_days(item.due, 1)
+        if end > item.due:
+            lines.append(f"DTEND;VALUE=DATE:{_ics_date(end)}")
+        lines += [
             f"SUMMARY:{_ics_text(f'{item.title} ({item.owner})')}",
             "DESCRIPTION:"
             + _ics_text(
@@ -129,6 +156,11 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(_ics_fold(line) + "\r\n" for line in lines)
+
+
+def _ics_date(day: dt.date) -> str:
+    # Not strftime("%Y"): it drops the leading zeros of a year before 1000 on glibc.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 # Control characters other than tab are not allowed in iCalendar text; line breaks are escaped.
@@ -162,15 +194,19 @@ def _ics_fold(line: str) -> str:
 
 
 def to_table(items: Sequence[ActionItem], today: dt.date) -> str:
+    """Aligned columns for a terminal: every cell through report.visible, one item a line."""
     headers = ("DUE", "OVERDUE", "STATUS", "OWNER", "TITLE", "POSTMORTEM")
     rows = [
-        (
-            item.due.isoformat() if item.due else "-",
-            f"{item.days_overdue(today)}d" if item.days_overdue(today) else "",
-            item.status,
-            item.owner,
-            item.title,
-            item.postmortem_id,
+        tuple(
+            visible(cell)
+            for cell in (
+                item.due.isoformat() if item.due else "-",
+                f"{item.days_overdue(today)}d" if item.days_overdue(today) else "",
+                item.status,
+                item.owner,
+                item.title,
+                item.postmortem_id,
+            )
         )
         for item in items
     ]

@@ -20,6 +20,7 @@ from opsbook.model import (
     Problem,
     Runbook,
     Source,
+    add_days,
 )
 
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b")
@@ -52,7 +53,7 @@ def review_due(runbook: Runbook, policy: Policy) -> dt.date | None:
     """The day a runbook's review falls due, if it has a review date."""
     if runbook.last_reviewed is None:
         return None
-    return runbook.last_reviewed + dt.timedelta(days=review_interval(runbook, policy))
+    return add_days(runbook.last_reviewed, review_interval(runbook, policy))
 
 
 def is_stale(runbook: Runbook, policy: Policy, today: dt.date) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from opsbook import lint, load, schemas
+from opsbook import lint, load, report, schemas
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ def root_and_today(root_arg: str | None, today_arg: str | None) -> tuple[Path, d
 def config_failure(exc: load.ConfigError | schemas.SchemaError) -> int:
     """Report a policy or schema that cannot be used (with its positioned problems): exit 2."""
     for p in getattr(exc, "problems", []):
-        print(f"{p.path}:{p.line}:{p.column}: {p.level}: {p.message} [{p.rule}]", file=sys.stderr)
+        print(report.line(p), file=sys.stderr)
     return fail(str(exc))
 
 

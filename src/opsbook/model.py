@@ -16,6 +16,18 @@ Level = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
 
 
+def add_days(day: dt.date, days: int) -> dt.date:
+    """day plus days, saturating at the first and last date Python has instead of raising.
+
+    The schemas bound years and review intervals, but a handbook's own schemas may not, and
+    9999-12-31 plus a day would raise OverflowError in lint, build and every export.
+    """
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One finding: where it is, how bad, which rule, and how to fix it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -17,6 +18,13 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 KINDS = ("runbook", "postmortem", "policy")
+
+# The years a date or date-time field may have, as the schemas' patterns say: far enough back
+# for any incident, far enough ahead for any due date, and far from the ends of Python's dates
+# (year 1 to 9999), so that adding a review interval or a UTC offset can never leave them.
+YEARS = (1900, 2999)
+YEAR_PATTERN = "^(19[0-9]{2}|2[0-9]{3})-"
+_YEAR = re.compile(r"([0-9]{4})-")
 
 
 class SchemaError(Exception):
@@ -92,7 +100,7 @@ def _compile(text: str, origin: str) -> Checker:
 
 def validate(checker: Checker, source: Source) -> list[Problem]:
     """Every schema error of a document, each at the position of the offending key or value."""
-    if checker.fast is not None and checker.fast.is_valid(source.data):
+    if checker.fast is not None and _fast_valid(checker.fast, source.data):
         return []
     problems: list[Problem] = []
     for error in checker.full.iter_errors(source.data):
@@ -100,6 +108,15 @@ def validate(checker: Checker, source: Source) -> list[Problem]:
         problems.extend(_explain(error, source, schema))
     problems.sort(key=lambda p: (p.line, p.column))
     return problems
+
+
+def _fast_valid(fast: Any, data: Any) -> bool:
+    # jsonschema-rs takes JSON data only: a key that YAML read as a number (`1:`) raises
+    # ValueError. Such a document is not known valid: jsonschema says what is wrong with it.
+    try:
+        return bool(fast.is_valid(data))
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def _field(path: KeyPath) -> str:
@@ -132,6 +149,19 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         return Problem(source.rel, mark.line, mark.column, "error", rule, message)
 
     validator = error.validator
+    if "propertyNames" in error.schema_path:
+        # jsonschema reports a bad key at its mapping, with the key as the instance.
+        key = _yaml_text(error.instance)
+        what = "a number" if isinstance(error.instance, (int, float)) else _kind(error.instance)
+        return [
+            at(
+                (*path, key),
+                "schema-type",
+                f"{where}: the key {key} is {what}: keys must be text; "
+                f'put it in quotes, e.g. "{key}"',
+                key=True,
+            )
+        ]
     if validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
         described = _subschema(schema, (*path, missing)).get("description", "")
@@ -166,6 +196,9 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         hint = f"did you mean '{guess[0]}'?" if guess else f"use one of {', '.join(options)}"
         return [at(path, "schema-enum", f"{where}: '{error.instance}' is not allowed: {hint}")]
     if validator == "format" and error.validator_value == "date":
+        node = error.schema if isinstance(error.schema, dict) else {}
+        if _year_out_of_range(error, str(node.get("pattern", ""))):
+            return []  # year 0000: the pattern's error says the range, which is the fix
         return [
             at(
                 path,
@@ -186,6 +219,16 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         elif wanted == "string" and error.instance is None:
             hint = ": give it a value or remove the key"
         return [at(path, "schema-type", f"{where} must be {_article(wanted)}, not {got}{hint}")]
+    if validator == "pattern" and _year_out_of_range(error, str(error.validator_value)):
+        year = str(error.instance)[:4]
+        low, high = YEARS
+        return [
+            at(
+                path,
+                "schema-range",
+                f"{where}: year {year} is out of range: use a year from {low} to {high}",
+            )
+        ]
     if validator == "pattern":
         described = _subschema(schema, path).get("description", "")
         hint = f": {described}" if described else f": it must match {error.validator_value}"
@@ -194,11 +237,41 @@ def _explain(error: ValidationError, source: Source, schema: dict[str, Any]) -> 
         return [at(path, "schema-empty", f"{where} must not be empty: give it a value")]
     if validator == "uniqueItems":
         return [at(path, "schema-duplicate", f"{where} lists a value twice: remove the repeat")]
-    if validator in ("exclusiveMinimum", "minimum"):
-        return [at(path, "schema-range", f"{where} must be a number greater than 0")]
+    if validator in ("exclusiveMinimum", "minimum", "exclusiveMaximum", "maximum"):
+        return [at(path, "schema-range", f"{where} must be {_range(error.schema)}")]
     if validator in ("anyOf", "oneOf") and error.context:
         return [at(path, "schema-value", f"{where}: {error.message}; see the schema's description")]
     return [at(path, "schema-value", f"{where}: {error.message}")]
+
+
+def _year_out_of_range(error: ValidationError, pattern: str) -> bool:
+    """An error of a date field whose pattern bounds the years, with a year out of range."""
+    found = _YEAR.match(error.instance) if isinstance(error.instance, str) else None
+    if not pattern.startswith(YEAR_PATTERN) or found is None:
+        return False
+    low, high = YEARS
+    return not low <= int(found.group(1)) <= high
+
+
+def _range(schema: Any) -> str:
+    """'a whole number from 1 to 3650', from a number schema's bounds."""
+    node = schema if isinstance(schema, dict) else {}
+    whole = node.get("type") == "integer"
+    low, high = node.get("minimum"), node.get("maximum")
+    if "exclusiveMinimum" in node:
+        low = node["exclusiveMinimum"] + 1 if whole else None
+    if "exclusiveMaximum" in node:
+        high = node["exclusiveMaximum"] - 1 if whole else None
+    kind = "a whole number" if whole else "a number"
+    if low is not None and high is not None:
+        return f"{kind} from {low} to {high}"
+    if low is not None:
+        return f"{kind} of at least {low}"
+    if high is not None:
+        return f"{kind} of at most {high}"
+    if "exclusiveMinimum" in node:
+        return f"{kind} greater than {node['exclusiveMinimum']}"
+    return f"{kind} less than {node.get('exclusiveMaximum')}"
 
 
 def _yaml_text(value: Any) -> str:

@@ -198,7 +198,10 @@ def fmt_time(value: dt.datetime | None) -> str:
         return DASH
     if value.tzinfo is None:
         return value.strftime("%Y-%m-%d %H:%M")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except OverflowError:  # 0001-01-01T00:00+14:00 has no UTC time in Python's range
+        return value.isoformat(sep=" ", timespec="minutes")
 
 
 def every(cadence: str) -> str:

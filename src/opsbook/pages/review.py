@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 from opsbook import checks
+from opsbook.model import add_days
 from opsbook.pages.common import (
     DASH,
     REVIEW,
@@ -50,7 +50,7 @@ def _stale_table(ctx: Context) -> str:
 
 def _soon_table(ctx: Context) -> str:
     policy = ctx.handbook.policy
-    horizon = ctx.today + dt.timedelta(days=SOON_DAYS)
+    horizon = add_days(ctx.today, SOON_DAYS)  # saturates: --today may be 9999-12-31
     soon = []
     for rb in ctx.handbook.runbooks:
         due = checks.review_due(rb, policy)

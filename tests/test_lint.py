@@ -221,3 +221,23 @@ def test_a_plain_build_publishes_no_linked_secret(handbook: Handbook, tmp_path: 
     for page in (tmp_path / "site").rglob("*"):
         if page.is_file():
             assert b"hunter2" not in page.read_bytes(), page
+
+
+def test_a_name_that_is_not_utf8_is_refused_and_every_format_prints(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    name = os.fsencode(handbook.root / "postmortems") + b"/2026-09-02-caf\xe9.md"
+    pm = (handbook.root / "postmortems/2026-09-01-api-outage.md").read_bytes()
+    with open(name, "wb") as out:
+        out.write(pm.replace(b"PM-2026-001", b"PM-2026-002"))
+    run = lint(opsbook, handbook.root, "--format", "json")
+    assert run.code == 1, run.err
+    problems = run.json()
+    assert [(p["path"], p["rule"]) for p in problems] == [  # type: ignore[index]
+        ("postmortems/2026-09-02-caf\\xe9.md", "file-name-encoding")
+    ]
+    for fmt in ("table", "json", "csv", "ics"):
+        listed = opsbook("actions", "--format", fmt, "--today", TODAY, cwd=handbook.root)
+        assert listed.code == 0 and "Traceback" not in listed.err, (fmt, listed.err)
+    made = opsbook("generate", tmp_path / "out", "--today", TODAY, cwd=handbook.root)
+    assert made.code in (0, 1) and "Traceback" not in made.err, made.err

@@ -159,7 +159,10 @@ def test_text_shows_control_characters_escaped(
     assert "unknown severity 'P9\\x1b]0;pwned\\x07\\x1b[31m'" in run.out
     assert "unknown severity 'P8\\nfake.md:1:1: error: x'" in run.out
     assert "unknown severity 'P7\\x0b\\ufffe'" in run.out
-    assert "runbooks/bad\\x1b[2Jname\\udcff.md:1:1: error: no frontmatter" in run.out
+    # The name that is not UTF-8 is refused unread, and shown with its byte escaped.
+    assert "runbooks/bad\\x1b[2Jname\\xff.md:1:1: error: the file or folder name is not UTF-8" in (
+        run.out
+    )
 
 
 def test_junit_is_valid_xml_whatever_the_text(
@@ -172,7 +175,7 @@ def test_junit_is_valid_xml_whatever_the_text(
     assert "'P9\\x1b]0;pwned\\x07\\x1b[31m'" in failures
     assert "'P8\\nfake.md:1:1: error: x'" in failures
     names = [c.get("name", "") for c in tree.iter("testcase")]
-    assert "runbooks/bad\\x1b[2Jname\\udcff.md" in names
+    assert "runbooks/bad\\x1b[2Jname\\xff.md" in names
 
 
 def test_github_escapes_control_characters(handbook: Handbook, opsbook: Callable[..., Run]) -> None:
@@ -184,4 +187,4 @@ def test_github_escapes_control_characters(handbook: Handbook, opsbook: Callable
     # Line breaks keep GitHub's own escape (shown as a break in the annotation).
     assert "unknown severity 'P8%0Afake.md:1:1: error: x'" in run.out
     assert "'P9\\x1b]0;pwned\\x07\\x1b[31m'" in run.out
-    assert "file=runbooks/bad\\x1b[2Jname\\udcff.md," in run.out
+    assert "file=runbooks/bad\\x1b[2Jname\\xff.md," in run.out

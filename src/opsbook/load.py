@@ -90,7 +90,8 @@ def _walk_markdown(top: Path, root: Path, real_root: Path, problems: list[Proble
             if not name.endswith(".md") or name.startswith("."):
                 continue
             # Refused here, so that no caller (lint, new's id scan, adopt) ever opens one.
-            odd = _not_regular(here / name, rel_path(here / name, root))
+            rel = rel_path(here / name, root)
+            odd = _bad_name(rel) or _not_regular(here / name, rel)
             if odd is not None:
                 problems.append(odd)
             else:
@@ -504,12 +505,13 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
         validator = runbook_validator if kind == "runbook" else postmortem_validator
         for path in kind_paths:
             rel = rel_path(path, root)
+            refusal = refused(path, rel, real_root)
+            if refusal is not None:
+                handbook.files.append(refusal.path)
+                handbook.problems.append(refusal)
+                continue
             handbook.files.append(rel)
             try:
-                refusal = refused(path, rel, real_root)
-                if refusal is not None:
-                    handbook.problems.append(refusal)
-                    continue
                 source, doc_problems = read_source(path, rel)
                 if source is not None:
                     doc_problems.extend(schemas.validate(validator, source))
@@ -596,9 +598,30 @@ def _not_regular(path: Path, rel: str) -> Problem | None:
     )
 
 
+def _bad_name(rel: str) -> Problem | None:
+    """A path that is not UTF-8: no URL, page title or JSON report can carry it faithfully.
+
+    Python hands such bytes over as lone surrogates; the problem names the path with the bad
+    bytes escaped (\\xff), so that every report can print it.
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return Problem(
+            shown,
+            1,
+            1,
+            "error",
+            "file-name-encoding",
+            "the file or folder name is not UTF-8: opsbook does not read it; rename it",
+        )
+    return None
+
+
 def refused(path: Path, rel: str, real_root: Path) -> Problem | None:
-    """Why a document path is not read: it leaves the handbook, or it is not a regular file."""
-    return _leaves_handbook(path, rel, real_root) or _not_regular(path, rel)
+    """Why a document path is not read: a name that is not UTF-8, a symlink out, not a file."""
+    return _bad_name(rel) or _leaves_handbook(path, rel, real_root) or _not_regular(path, rel)
 
 
 def _split(root: Path, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:

@@ -30,6 +30,7 @@ _TABLE = (
         "error",
         "a FIFO, socket, device or folder named like a document (never opened)",
     ),
+    ("file-name-encoding", "error", "a file or folder name that is not UTF-8 (never read)"),
     (
         "site-path-clash",
         "error",

@@ -352,3 +352,78 @@ def test_library_helpers() -> None:
     for value in ("plain", "a: b", "yes", "1.10", "null", "- x", "[x]", "x, y", "café"):
         assert yaml.safe_load(f"k: {scaffold.yaml_scalar(value)}")["k"] == value
         assert yaml.safe_load(f"k: {scaffold.yaml_list([value])}")["k"] == [value]
+
+
+# --- Issue 15: ids are never handed out twice ---------------------------------------------
+
+NEW_RUNBOOK = ("new", "runbook", "--no-input", "--service", "api", "--owner", "sre")
+
+
+def test_parallel_new_runs_get_distinct_ids(handbook: Handbook) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
+    procs = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "opsbook", *NEW_RUNBOOK, "--severity", "P1"),
+                *("--title", f"Parallel runbook {n}", "--today", TODAY),
+            ],
+            cwd=handbook.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(6)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, outs
+    paths = {handbook.root / out.strip() for out, _err in outs}
+    assert len(paths) == 6 and all(p.is_file() for p in paths)
+    ids = {frontmatter(p)["id"] for p in paths}
+    assert ids == {f"RB-{n:04d}" for n in range(2, 8)}
+
+
+def test_deleted_runbook_id_is_not_handed_out_again(opsbook: Opsbook, handbook: Handbook) -> None:
+    # RB-0001 is gone, but the decision tree and the postmortem still name it: a new runbook
+    # taking RB-0001 would silently become the one they point to.
+    (handbook.root / "runbooks/api/roll-back.md").unlink()
+    run = opsbook(*NEW_RUNBOOK, "--severity", "P1", "--title", "Another", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert frontmatter(handbook.root / run.out.strip())["id"] == "RB-0002"
+    # adopt allocates the same way
+    handbook.write("runbooks/api/old.md", "# Old\n")
+    adopted = opsbook(
+        "adopt", "runbooks/api/old.md", "--owner", "sre", "--severity", "P1", cwd=handbook.root
+    )
+    assert adopted.code == 0, adopted.err
+    assert frontmatter(handbook.root / "runbooks/api/old.md")["id"] == "RB-0003"
+
+
+def test_ids_named_only_in_related_or_bodies_are_in_use(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    handbook.write(
+        "runbooks/api/see-also.md",
+        "---\nid: RB-0002\ntitle: See also\nservice: api\nowner: sre\nseverity: [P1]\n"
+        "last_reviewed: 2026-09-01\nrelated: [RB-0001, RB-0009]\n---\n"
+        "Learned in PM-2026-004.\n",
+    )
+    run = opsbook(*NEW_RUNBOOK, "--severity", "P1", "--title", "Next", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert frontmatter(handbook.root / run.out.strip())["id"] == "RB-0010"
+    pm = opsbook(
+        "new",
+        "postmortem",
+        "--no-input",
+        "--title",
+        "Another outage",
+        "--date",
+        "2026-09-10",
+        "--severity",
+        "P1",
+        "--services",
+        "api",
+        cwd=handbook.root,
+    )
+    assert pm.code == 0, pm.err
+    assert frontmatter(handbook.root / pm.out.strip())["id"] == "PM-2026-005"

@@ -23,14 +23,23 @@ from typing import Any
 
 import yaml
 
-from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, add_root_today, display_path, fail, open_handbook
+from opsbook import fsutil, lint, load, schemas, yamlsafe
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    add_root_today,
+    display_path,
+    fail,
+    open_handbook,
+)
 from opsbook.model import Policy
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
 POSTMORTEM_ID = re.compile(r"^PM-(\d{4})-(\d+)$")
 # A top-level `id:` line of a frontmatter, read without YAML so that broken files count too.
 _ID_LINE = re.compile(r"""^id:\s*(?P<q>["']?)(?P<id>[^"'#\s]+)(?P=q)\s*(?:#.*)?$""")
+# A runbook or postmortem id anywhere in a text, as a whole word.
+_ID_TOKEN = re.compile(r"(?<![\w-])(?:RB-\d+|PM-\d{4}-\d+)(?![\w-])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # Scalars that every YAML reader (1.1 or 1.2) reads back as the same string when left plain.
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()/+-]*$")
@@ -110,20 +119,46 @@ def frontmatter_ids(root: Path) -> set[str]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        lines = text.lstrip("\ufeff").splitlines()
-        if not lines or lines[0].rstrip() != "---":
+        ids |= _frontmatter_id(text)
+    return ids
+
+
+def _frontmatter_id(text: str) -> set[str]:
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return set()
+    for line in lines[1:]:
+        if line.rstrip() in ("---", "..."):
+            break
+        match = _ID_LINE.match(line.rstrip())
+        if match:
+            return {match.group("id")}
+    return set()
+
+
+def ids_in_use(root: Path) -> set[str]:
+    """Every id a new document must not take: the documents' own ids, and every runbook or
+    postmortem id named anywhere in the documents or policy.yml.
+
+    A runbook that is deleted while a decision tree (`runbook:`), a postmortem (`runbooks:`),
+    another runbook (`related:`) or a page's text still names its id keeps that id in use:
+    handing it to a new runbook would silently re-point all of them. Text is searched, not
+    parsed, so broken documents and commented-out lines count too.
+    """
+    ids: set[str] = set()
+    runbooks, postmortems = load.discover(root)
+    for path in (*runbooks, *postmortems, root / load.POLICY_FILE):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
             continue
-        for line in lines[1:]:
-            if line.rstrip() in ("---", "..."):
-                break
-            match = _ID_LINE.match(line.rstrip())
-            if match:
-                ids.add(match.group("id"))
+        ids |= _frontmatter_id(text)
+        ids.update(_ID_TOKEN.findall(text))
     return ids
 
 
 def next_runbook_ids(taken: Iterable[str], count: int = 1) -> list[str]:
-    """The next count free runbook ids RB-NNNN after the highest one taken."""
+    """The next count free runbook ids RB-NNNN after the highest one taken (never a gap's)."""
     numbers = [int(m.group(1)) for i in taken if (m := RUNBOOK_ID.match(i))]
     start = max(numbers, default=0) + 1
     return [f"RB-{n:04d}" for n in range(start, start + count)]
@@ -433,10 +468,13 @@ def _collect(specs: Sequence[Field], given: dict[str, Any], interactive: bool) -
 
 
 def _write_new(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create path with text, complete or not at all, and never over an existing file."""
     try:
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fsutil.WriteError(path, fsutil.reason(exc)) from None
+    try:
+        fsutil.create_exclusive(path, text)
     except FileExistsError:
         raise ScaffoldError(
             f"{display_path(path)} already exists and opsbook never overwrites a file: "
@@ -459,19 +497,22 @@ def new_runbook(
     """Write runbooks/<service>/<slug>.md with the next free id; never overwrites."""
     for sev in severity:
         _severities(policy, many=True)(sev)
-    rb_id = next_runbook_ids(frontmatter_ids(root))[0]
-    name = slugify(slug or title) or rb_id.lower()
-    path = root / load.RUNBOOK_DIR / slugify(service) / f"{name}.md"
-    text = runbook_text(
-        id=rb_id,
-        title=title,
-        service=service,
-        owner=owner,
-        severity=severity,
-        last_reviewed=today,
-        status=status,
-    )
-    _write_new(path, text)
+    # The lock is held from reading the ids in use until the file exists, so that parallel
+    # runs never pick the same id.
+    with fsutil.handbook_lock(root):
+        rb_id = next_runbook_ids(ids_in_use(root))[0]
+        name = slugify(slug or title) or rb_id.lower()
+        path = root / load.RUNBOOK_DIR / slugify(service) / f"{name}.md"
+        text = runbook_text(
+            id=rb_id,
+            title=title,
+            service=service,
+            owner=owner,
+            severity=severity,
+            last_reviewed=today,
+            status=status,
+        )
+        _write_new(path, text)
     return path
 
 
@@ -489,19 +530,20 @@ def new_postmortem(
 ) -> Path:
     """Write postmortems/YYYY-MM-DD-<slug>.md with the next free id of its year."""
     _severities(policy, many=False)(severity)
-    pm_id = next_postmortem_id(frontmatter_ids(root), date.year)
-    name = slugify(slug or title) or pm_id.lower()
-    path = root / load.POSTMORTEM_DIR / f"{date.isoformat()}-{name}.md"
-    text = postmortem_text(
-        id=pm_id,
-        title=title,
-        date=date,
-        severity=severity,
-        services=services,
-        status=status,
-        authors=authors,
-    )
-    _write_new(path, text)
+    with fsutil.handbook_lock(root):
+        pm_id = next_postmortem_id(ids_in_use(root), date.year)
+        name = slugify(slug or title) or pm_id.lower()
+        path = root / load.POSTMORTEM_DIR / f"{date.isoformat()}-{name}.md"
+        text = postmortem_text(
+            id=pm_id,
+            title=title,
+            date=date,
+            severity=severity,
+            services=services,
+            status=status,
+            authors=authors,
+        )
+        _write_new(path, text)
     return path
 
 
@@ -579,6 +621,13 @@ def _new(args: argparse.Namespace) -> int:
             )
     except ScaffoldError as exc:
         return fail(str(exc))
+    except fsutil.WriteError as exc:
+        print(
+            f"opsbook: error: cannot write {display_path(exc.path)}: {exc.reason}; "
+            "nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return fail("interrupted: nothing was written")

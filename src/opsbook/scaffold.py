@@ -15,7 +15,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -794,20 +794,35 @@ def site_name_for(target: Path) -> str:
     return (words[:1].upper() + words[1:]) if words else "Incident handbook"
 
 
+@dataclass
+class InitResult:
+    """What `init` did: the files written, the copies kept of replaced ones, the failures."""
+
+    written: list[Path] = field(default_factory=list)
+    kept: list[tuple[Path, Path]] = field(default_factory=list)  # (replaced file, its copy)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, why)
+
+
 def init_handbook(
     target: Path, *, today: dt.date, force: bool = False, site_name: str | None = None
-) -> list[Path]:
-    """Write a complete handbook repository into target; returns the files written.
+) -> InitResult:
+    """Write a complete handbook repository into target.
 
-    Refuses (ScaffoldError) a target that is a file, or a non-empty directory unless force,
-    in which case files of the same names are replaced and others left alone.
+    Refuses (ScaffoldError) a target that is a file, or a non-empty directory unless force.
+    With force, a file of the same name whose content differs is kept beside the new one as
+    <name>.orig (.orig.1, ... when taken) before it is replaced, other files are left alone,
+    and nothing is written at all when a file or folder on the way is a symbolic link, since
+    writing through it would change a file outside the handbook. Each file is written
+    atomically; one that cannot be written is reported in the result and the others are
+    still written.
     """
     if target.exists() and not target.is_dir():
         raise ScaffoldError(f"{target} exists and is not a directory")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise ScaffoldError(
             f"{target} is not empty: choose a new directory, or give --force to write into "
-            "it anyway (files of the same names are replaced)"
+            "it anyway (files of the same names are replaced; their old content is kept as "
+            "<name>.orig)"
         )
     incident_day = today - dt.timedelta(days=7)
     from opsbook import __version__
@@ -837,13 +852,44 @@ def init_handbook(
         text, _origin = schemas.schema_text(None, kind)
         files[f"schemas/{kind}.schema.json"] = text.encode("utf-8")
     files["requirements.txt"] = requirements_text().encode("utf-8")
-    written: list[Path] = []
+    links = [link for rel in sorted(files) if (link := fsutil.symlink_on_the_way(target, rel))]
+    if links:
+        shown = ", ".join(dict.fromkeys(display_path(link) for link in links))
+        raise ScaffoldError(
+            f"{shown} is a symbolic link: opsbook init never writes through one, since that "
+            "would change a file outside the handbook; remove the link (or replace it by the "
+            "file itself) and run init again. Nothing was written"
+        )
+    result = InitResult()
     for rel, data in sorted(files.items()):
-        path = target / rel
+        _init_file(target / rel, data, result)
+    return result
+
+
+def _init_file(path: Path, data: bytes, result: InitResult) -> None:
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    return written
+        existing = path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        result.failed.append((path, fsutil.reason(exc)))
+        return
+    if existing == data:
+        result.written.append(path)  # already what init would write
+        return
+    backup = None
+    try:
+        if existing is not None:
+            backup = fsutil.keep_copy(path)
+        fsutil.atomic_write(path, data)
+    except fsutil.WriteError as exc:
+        if backup is not None:  # the original is still in place: the copy is not needed
+            with contextlib.suppress(OSError):
+                backup.unlink()
+        result.failed.append((path, exc.reason))
+        return
+    result.written.append(path)
+    if backup is not None:
+        result.kept.append((path, backup))
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -855,15 +901,33 @@ def _init(args: argparse.Namespace) -> int:
     if args.name is not None and not args.name.strip():
         return fail("--name must not be empty")
     try:
-        written = init_handbook(
+        result = init_handbook(
             target, today=today, force=args.force, site_name=args.name and args.name.strip()
         )
     except ScaffoldError as exc:
         return fail(str(exc))
     except OSError as exc:
-        return fail(f"cannot write {exc.filename or target}: {exc.strerror or exc}")
-    for path in written:
+        return fail(f"cannot write {exc.filename or target}: {fsutil.reason(exc)}")
+    for path in result.written:
         print(display_path(path))
+    for path, backup in result.kept:
+        print(
+            f"opsbook: note: {display_path(path)} replaced; the old one is kept as "
+            f"{display_path(backup)}",
+            file=sys.stderr,
+        )
+    for path, why in result.failed:
+        print(
+            f"opsbook: error: cannot write {display_path(path)}: {why}; it is left as it was",
+            file=sys.stderr,
+        )
+    if result.failed:
+        print(
+            f"{len(result.failed)} of {len(result.failed) + len(result.written)} files could "
+            "not be written: fix the cause and run init again with --force",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     shown = display_path(target)
     print(
         f"\nA new handbook is in {shown}. Next:\n"
@@ -888,7 +952,8 @@ def _add_init(sub: Any) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="write into a non-empty DIR, replacing files of the same names",
+        help="write into a non-empty DIR, replacing files of the same names (their old "
+        "content is kept as NAME.orig); never through a symbolic link",
     )
     p.add_argument("--name", help="the site's name (default: from DIR's name)")
     p.add_argument(

@@ -10,6 +10,11 @@ with a body is adopted like any other runbook.
 
 Every edit is checked before it is written: the new frontmatter must parse, and read back as
 the old keys (less the commented-out ones) plus the added fields.
+
+Only runbooks under the handbook's runbooks/ that are not opsbook documents yet are changed
+(`select`, `opsbook_id`): a postmortem has a timeline and action items that the runbook schema
+would have commented out, and a file with an opsbook id is lint's to check. Each file is
+replaced atomically (fsutil.atomic_write).
 """
 
 from __future__ import annotations
@@ -668,7 +673,10 @@ def register(sub: Any) -> None:
         "touching their bodies: add the missing required fields (id, title, service, owner, "
         "severity, last_reviewed) as new frontmatter lines, keep every existing key in its "
         "order with its comments, and comment out keys the schema does not allow. Empty Hugo "
-        "section pages (_index.md) are removed. Directories are searched for *.md files.",
+        "section pages (_index.md) are removed. Directories are searched for *.md files. Only "
+        "files under the handbook's runbooks/ whose frontmatter has no opsbook id (RB-N) yet "
+        "are changed; anything else (postmortems/, docs/, paths outside the handbook, "
+        "symbolic links) is skipped with a line saying why. Each file is replaced atomically.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or directories")
     p.add_argument("--owner", help="owner of files that have none")

@@ -494,7 +494,7 @@ def new_runbook(
     status: str = "draft",
     slug: str | None = None,
 ) -> Path:
-    """Write runbooks/<service>/<slug>.md with the next free id; never overwrites."""
+    """Write runbooks/<service>/<slug>.md with the next id above those in use; never overwrites."""
     for sev in severity:
         _severities(policy, many=True)(sev)
     # The lock is held from reading the ids in use until the file exists, so that parallel
@@ -528,7 +528,7 @@ def new_postmortem(
     authors: Sequence[str] = (),
     slug: str | None = None,
 ) -> Path:
-    """Write postmortems/YYYY-MM-DD-<slug>.md with the next free id of its year."""
+    """Write postmortems/YYYY-MM-DD-<slug>.md with the next id of its year above those in use."""
     _severities(policy, many=False)(severity)
     with fsutil.handbook_lock(root):
         pm_id = next_postmortem_id(ids_in_use(root), date.year)

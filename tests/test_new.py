@@ -427,3 +427,24 @@ def test_ids_named_only_in_related_or_bodies_are_in_use(
     )
     assert pm.code == 0, pm.err
     assert frontmatter(handbook.root / pm.out.strip())["id"] == "PM-2026-005"
+
+
+def test_parallel_new_and_adopt_share_no_id(handbook: Handbook) -> None:
+    for folder in ("old", "older"):
+        for n in range(3):
+            handbook.write(f"runbooks/{folder}/page-{n}.md", f"# Old page {n}\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
+    base = [sys.executable, "-m", "opsbook"]
+    adopt = [*base, "adopt", "--owner", "sre", "--severity", "P2", "--today", TODAY]
+    commands = [
+        [*base, *NEW_RUNBOOK, "--severity", "P1", "--title", f"Parallel {n}", "--today", TODAY]
+        for n in range(4)
+    ]
+    commands[1:1] = [[*adopt, "runbooks/old"], [*adopt, "runbooks/older"]]
+    procs = [
+        subprocess.Popen(c, cwd=handbook.root, env=env, stdout=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    ids = [frontmatter(p)["id"] for p in (handbook.root / "runbooks").rglob("*.md")]
+    assert sorted(ids) == [f"RB-{n:04d}" for n in range(1, 12)]

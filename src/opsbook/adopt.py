@@ -644,6 +644,8 @@ def _run(args: argparse.Namespace) -> int:
     for change in result.changes:
         if args.dry_run:
             sys.stdout.write(change.diff())
+            if change.known_id is not None:  # stdout is the diff: say it beside it
+                print(f"opsbook: {change.summary()}", file=sys.stderr)
         elif change.path not in failed:
             print(change.summary())
     for path, message in result.errors.items():

@@ -448,3 +448,14 @@ def test_parallel_new_and_adopt_share_no_id(handbook: Handbook) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0] * 6
     ids = [frontmatter(p)["id"] for p in (handbook.root / "runbooks").rglob("*.md")]
     assert sorted(ids) == [f"RB-{n:04d}" for n in range(1, 12)]
+
+
+def test_ids_in_use_reads_whole_ids_only(handbook: Handbook) -> None:
+    handbook.write(
+        "runbooks/api/words.md",
+        "---\nid: RB-0002\n---\nSee RB-0040, (RB-0041) and [PM-2026-007]; not XRB-0900, "
+        "RB-0901x, AB-RB-0902 or RB-0903-old.\n",
+    )
+    ids = scaffold.ids_in_use(handbook.root)
+    assert {"RB-0001", "RB-0002", "RB-0040", "RB-0041", "PM-2026-001", "PM-2026-007"} <= ids
+    assert not {i for i in ids if i.startswith("RB-09")}

@@ -111,20 +111,8 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug
 
 
-def frontmatter_ids(root: Path) -> set[str]:
-    """Every document id of the handbook, read line by line so broken documents count too."""
-    ids: set[str] = set()
-    runbooks, postmortems = load.discover(root)
-    for path in (*runbooks, *postmortems):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        ids |= _frontmatter_id(text)
-    return ids
-
-
 def _frontmatter_id(text: str) -> set[str]:
+    """The top-level `id:` of a frontmatter, read line by line so broken documents count too."""
     lines = text.lstrip("\ufeff").splitlines()
     if not lines or lines[0].rstrip() != "---":
         return set()

@@ -658,9 +658,10 @@ def _run(args: argparse.Namespace) -> int:
     done = sum(c.changed and c.path not in failed for c in result.changes)
     verb = "would change" if args.dry_run else "changed"
     problems = len(result.errors) + len(failed)
+    skipped = f", skipped {len(skips) + len(result.skips)}" if skips or result.skips else ""
     print(
         f"{len(files)} files: {verb} {done}, unchanged "
-        f"{sum(not c.changed for c in result.changes)}, failed {problems}",
+        f"{sum(not c.changed for c in result.changes)}, failed {problems}{skipped}",
         file=sys.stderr,
     )
     return EXIT_PROBLEMS if problems else EXIT_OK

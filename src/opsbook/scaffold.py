@@ -155,7 +155,7 @@ def _id_tokens(text: str) -> Iterator[str]:
 
 
 def next_runbook_ids(taken: Iterable[str], count: int = 1) -> list[str]:
-    """The next count free runbook ids RB-NNNN after the highest one taken (never a gap's)."""
+    """The next count runbook ids RB-NNNN after the highest one taken: gaps are never filled."""
     numbers = [int(m.group(1)) for i in taken if (m := RUNBOOK_ID.match(i))]
     start = max(numbers, default=0) + 1
     return [f"RB-{n:04d}" for n in range(start, start + count)]

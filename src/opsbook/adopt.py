@@ -186,8 +186,8 @@ def _skip_reason(real: Path, root: Path) -> str:
     if real.is_relative_to((root / load.POSTMORTEM_DIR).resolve()):
         return "postmortems are not adopted: start each one with `opsbook new postmortem`"
     return (
-        f"not under {load.RUNBOOK_DIR}/: adopt changes only the runbooks there; move the "
-        f"file into {load.RUNBOOK_DIR}/<service>/ first"
+        f"not under {load.RUNBOOK_DIR}/: adopt changes only the runbooks there (move a "
+        f"runbook into {load.RUNBOOK_DIR}/<service>/ first)"
     )
 
 

@@ -291,6 +291,11 @@ def test_keep_unknown_and_crlf(opsbook: Opsbook, handbook: Handbook) -> None:
 def test_adopt_prometheus_operator_runbooks(opsbook: Opsbook, empty_handbook: Handbook) -> None:
     """The real collection (Hugo frontmatter: title, weight, aliases) lints clean once adopted."""
     corpus = require_shared(PROMETHEUS)
+    # The fixture's decision tree names RB-0001, which no runbook here holds: adopt keeps
+    # that id free rather than hand it to whichever runbook comes first (issue 15), so the
+    # tree would rightly fail lint. This handbook's tree names no runbook.
+    policy = empty_handbook.root / "policy.yml"
+    policy.write_text(policy.read_text().replace("        runbook: RB-0001\n", ""))
     runbooks = empty_handbook.root / "runbooks"
     shutil.copytree(corpus, runbooks)
     originals = {p.relative_to(runbooks): p.read_text() for p in runbooks.rglob("*.md")}
@@ -440,3 +445,89 @@ def test_adopt_names_an_unusable_policy_or_schema(
     assert run.code == 2, run.out + run.err
     assert says in run.err and "Traceback" not in run.err
     assert (handbook.root / "runbooks/node/disk-full.md").read_text() == before
+
+
+# --- Issue 15: adopt changes only runbooks under runbooks/ that are not opsbook documents yet --
+
+
+def snapshot(top: Path) -> dict[str, bytes]:
+    """Every file under top, by relative path, with its bytes."""
+    return {p.relative_to(top).as_posix(): p.read_bytes() for p in top.rglob("*") if p.is_file()}
+
+
+ADOPT = ("adopt", "--owner", "sre", "--severity", "P2", "--today", TODAY)
+
+
+def test_adopt_skips_postmortems_and_says_so(opsbook: Opsbook, handbook: Handbook) -> None:
+    before = snapshot(handbook.root)
+    run = opsbook(*ADOPT, "postmortems", cwd=handbook.root)
+    assert snapshot(handbook.root) == before
+    assert run.code == 2, run.err
+    assert "postmortems: skipped: postmortems are not adopted" in run.err
+    assert "Traceback" not in run.err
+    one = opsbook(*ADOPT, "postmortems/2026-09-01-api-outage.md", cwd=handbook.root)
+    assert snapshot(handbook.root) == before
+    assert one.code == 2
+    assert "postmortems/2026-09-01-api-outage.md: skipped: postmortems are not adopted" in one.err
+
+
+def test_adopt_dot_adopts_runbooks_only(opsbook: Opsbook, handbook: Handbook) -> None:
+    handbook.write("README.md", "# Our handbook\n")
+    handbook.write("docs/guide.md", "---\ntitle: Guide\nweight: 2\n---\nHow we work.\n")
+    new = handbook.write("runbooks/web/slow.md", "---\ntitle: Slow pages\nweight: 3\n---\nBody\n")
+    before = snapshot(handbook.root)
+    run = opsbook(*ADOPT, ".", cwd=handbook.root)
+    assert run.code == 0, run.err
+    after = snapshot(handbook.root)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    assert changed == ["runbooks/web/slow.md"]
+    assert yaml.safe_load(split(new)[0])["id"] == "RB-0002"
+    for skipped in ("README.md", "docs", "postmortems"):
+        assert f"{skipped}: skipped:" in run.err, run.err
+    assert "docs: skipped: not under runbooks/" in run.err
+    assert "runbooks/api/roll-back.md: already adopted, unchanged" in run.out
+
+
+def test_adopt_outside_the_handbook_writes_nothing(opsbook: Opsbook, handbook: Handbook) -> None:
+    sibling = handbook.root.parent / "other-repo"
+    (sibling / "runbooks" / "x").mkdir(parents=True)
+    (sibling / "README.md").write_text("# Another repository\n")
+    (sibling / "runbooks" / "x" / "a.md").write_text("# Not ours\n")
+    before = snapshot(handbook.root.parent)
+    for target in ("..", str(sibling), str(sibling / "README.md")):
+        run = opsbook(*ADOPT, target, cwd=handbook.root)
+        assert run.code == 2, (target, run.err)
+        assert f"{target}: skipped: outside the handbook" in run.err, run.err
+        assert "Traceback" not in run.err
+        assert snapshot(handbook.root.parent) == before
+
+
+def test_adopt_leaves_opsbook_documents_alone(opsbook: Opsbook, handbook: Handbook) -> None:
+    # An opsbook runbook with problems is lint's business: adopt must not "fix" it by
+    # commenting out a misspelt field and adding a review date nobody made.
+    mine = handbook.write(
+        "runbooks/api/typo.md",
+        "---\nid: RB-0007\ntitle: Typo\nservice: api\nowner: sre\nseverity: [P1]\n"
+        "last-reviewed: 2026-01-01\n---\nBody\n",
+    )
+    misplaced = handbook.write(
+        "runbooks/api/pm.md", "---\nid: PM-2026-009\ntitle: An incident\nweight: 1\n---\n"
+    )
+    fresh = handbook.write("runbooks/api/fresh.md", "# Fresh\n")
+    before = {p: p.read_bytes() for p in (mine, misplaced)}
+    run = opsbook(*ADOPT, "runbooks", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert {p: p.read_bytes() for p in before} == before
+    assert "runbooks/api/typo.md: already adopted, unchanged" in run.out
+    assert "runbooks/api/pm.md: skipped: it is an opsbook postmortem (id PM-2026-009)" in run.err
+    assert yaml.safe_load(split(fresh)[0])["id"] == "RB-0008"
+
+
+def test_adopt_skips_symlinked_runbooks(opsbook: Opsbook, handbook: Handbook) -> None:
+    outside = handbook.root.parent / "outside.md"
+    outside.write_text("# Outside\n")
+    (handbook.root / "runbooks" / "api" / "link.md").symlink_to(outside)
+    run = opsbook(*ADOPT, "runbooks", cwd=handbook.root)
+    assert outside.read_text() == "# Outside\n"
+    assert (handbook.root / "runbooks" / "api" / "link.md").is_symlink()
+    assert "runbooks/api/link.md: skipped: it is a symbolic link" in run.err

@@ -345,3 +345,50 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
 def test_site_name() -> None:
     assert scaffold.site_name_for(Path("/x/incident-handbook")) == "Incident handbook"
     assert scaffold.site_name_for(Path("/x/payments_runbooks")) == "Payments runbooks"
+
+
+# --- Issue 15: init --force never writes through a symlink and keeps what it replaces ------
+
+
+def test_init_force_never_writes_through_a_symlink(opsbook: Opsbook, tmp_path: Path) -> None:
+    target = tmp_path / "hb"
+    target.mkdir()
+    outside = tmp_path / "precious.txt"
+    outside.write_text("do not touch\n")
+    (target / "policy.yml").symlink_to(outside)
+    run = opsbook("init", target, "--force", "--today", TODAY, cwd=tmp_path)
+    assert run.code == 2, run.err
+    assert outside.read_text() == "do not touch\n"
+    assert "policy.yml" in run.err and "symbolic link" in run.err and "Traceback" not in run.err
+    assert sorted(p.name for p in target.iterdir()) == ["policy.yml"]  # nothing written
+    # A symlinked folder on the way is refused just the same.
+    (target / "policy.yml").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (target / "runbooks").symlink_to(elsewhere)
+    folder = opsbook("init", target, "--force", "--today", TODAY, cwd=tmp_path)
+    assert folder.code == 2 and "runbooks" in folder.err and "symbolic link" in folder.err
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_init_force_keeps_the_files_it_replaces(opsbook: Opsbook, tmp_path: Path) -> None:
+    target = tmp_path / "hb"
+    target.mkdir()
+    (target / "policy.yml").write_text("# our own policy\n")
+    (target / "notes.txt").write_text("mine\n")
+    run = opsbook("init", target, "--force", "--today", TODAY, cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert (target / "policy.yml.orig").read_text() == "# our own policy\n"
+    assert "policy.yml.orig" in run.err
+    assert (target / "notes.txt").read_text() == "mine\n"
+    assert "severities:" in (target / "policy.yml").read_text()
+    # Running it again replaces nothing that differs, so no second copy appears.
+    again = opsbook("init", target, "--force", "--today", TODAY, cwd=tmp_path)
+    assert again.code == 0, again.err
+    assert sorted(p.name for p in target.glob("policy.yml*")) == ["policy.yml", "policy.yml.orig"]
+    # A second different policy is kept beside the first copy, never over it.
+    (target / "policy.yml").write_text("# edited again\n")
+    third = opsbook("init", target, "--force", "--today", TODAY, cwd=tmp_path)
+    assert third.code == 0, third.err
+    assert (target / "policy.yml.orig").read_text() == "# our own policy\n"
+    assert (target / "policy.yml.orig.1").read_text() == "# edited again\n"

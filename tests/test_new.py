@@ -354,6 +354,113 @@ def test_library_helpers() -> None:
         assert yaml.safe_load(f"k: {scaffold.yaml_list([value])}")["k"] == [value]
 
 
+# --- Issue 15: ids are never handed out twice ---------------------------------------------
+
+NEW_RUNBOOK = ("new", "runbook", "--no-input", "--service", "api", "--owner", "sre")
+
+
+def test_parallel_new_runs_get_distinct_ids(handbook: Handbook) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
+    procs = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "opsbook", *NEW_RUNBOOK, "--severity", "P1"),
+                *("--title", f"Parallel runbook {n}", "--today", TODAY),
+            ],
+            cwd=handbook.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(6)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, outs
+    paths = {handbook.root / out.strip() for out, _err in outs}
+    assert len(paths) == 6 and all(p.is_file() for p in paths)
+    ids = {frontmatter(p)["id"] for p in paths}
+    assert ids == {f"RB-{n:04d}" for n in range(2, 8)}
+
+
+def test_deleted_runbook_id_is_not_handed_out_again(opsbook: Opsbook, handbook: Handbook) -> None:
+    # RB-0001 is gone, but the decision tree and the postmortem still name it: a new runbook
+    # taking RB-0001 would silently become the one they point to.
+    (handbook.root / "runbooks/api/roll-back.md").unlink()
+    run = opsbook(*NEW_RUNBOOK, "--severity", "P1", "--title", "Another", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert frontmatter(handbook.root / run.out.strip())["id"] == "RB-0002"
+    # adopt allocates the same way
+    handbook.write("runbooks/api/old.md", "# Old\n")
+    adopted = opsbook(
+        "adopt", "runbooks/api/old.md", "--owner", "sre", "--severity", "P1", cwd=handbook.root
+    )
+    assert adopted.code == 0, adopted.err
+    assert frontmatter(handbook.root / "runbooks/api/old.md")["id"] == "RB-0003"
+
+
+def test_ids_named_only_in_related_or_bodies_are_in_use(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    handbook.write(
+        "runbooks/api/see-also.md",
+        "---\nid: RB-0002\ntitle: See also\nservice: api\nowner: sre\nseverity: [P1]\n"
+        "last_reviewed: 2026-09-01\nrelated: [RB-0001, RB-0009]\n---\n"
+        "Learned in PM-2026-004.\n",
+    )
+    run = opsbook(*NEW_RUNBOOK, "--severity", "P1", "--title", "Next", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert frontmatter(handbook.root / run.out.strip())["id"] == "RB-0010"
+    pm = opsbook(
+        "new",
+        "postmortem",
+        "--no-input",
+        "--title",
+        "Another outage",
+        "--date",
+        "2026-09-10",
+        "--severity",
+        "P1",
+        "--services",
+        "api",
+        cwd=handbook.root,
+    )
+    assert pm.code == 0, pm.err
+    assert frontmatter(handbook.root / pm.out.strip())["id"] == "PM-2026-005"
+
+
+def test_parallel_new_and_adopt_share_no_id(handbook: Handbook) -> None:
+    for folder in ("old", "older"):
+        for n in range(3):
+            handbook.write(f"runbooks/{folder}/page-{n}.md", f"# Old page {n}\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
+    base = [sys.executable, "-m", "opsbook"]
+    adopt = [*base, "adopt", "--owner", "sre", "--severity", "P2", "--today", TODAY]
+    commands = [
+        [*base, *NEW_RUNBOOK, "--severity", "P1", "--title", f"Parallel {n}", "--today", TODAY]
+        for n in range(4)
+    ]
+    commands[1:1] = [[*adopt, "runbooks/old"], [*adopt, "runbooks/older"]]
+    procs = [
+        subprocess.Popen(c, cwd=handbook.root, env=env, stdout=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    ids = [frontmatter(p)["id"] for p in (handbook.root / "runbooks").rglob("*.md")]
+    assert sorted(ids) == [f"RB-{n:04d}" for n in range(1, 12)]
+
+
+def test_ids_in_use_reads_whole_ids_only(handbook: Handbook) -> None:
+    handbook.write(
+        "runbooks/api/words.md",
+        "---\nid: RB-0002\n---\nSee RB-0040, (RB-0041) and [PM-2026-007]; not XRB-0900, "
+        "RB-0901x, AB-RB-0902 or RB-0903-old.\n",
+    )
+    ids = scaffold.ids_in_use(handbook.root)
+    assert {"RB-0001", "RB-0002", "RB-0040", "RB-0041", "PM-2026-001", "PM-2026-007"} <= ids
+    assert not {i for i in ids if i.startswith("RB-09")}
+
+
 def test_the_template_words_never_trip_the_placeholder_rule(
     opsbook: Opsbook, handbook: Handbook
 ) -> None:

@@ -10,6 +10,11 @@ with a body is adopted like any other runbook.
 
 Every edit is checked before it is written: the new frontmatter must parse, and read back as
 the old keys (less the commented-out ones) plus the added fields.
+
+Only runbooks under the handbook's runbooks/ that are not opsbook documents yet are changed
+(`select`, `opsbook_id`): a postmortem has a timeline and action items that the runbook schema
+would have commented out, and a file with an opsbook id is lint's to check. Each file is
+replaced atomically (fsutil.atomic_write).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import load, schemas, yamlsafe
+from opsbook import fsutil, load, schemas, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -39,8 +44,10 @@ from opsbook.console import (
 )
 from opsbook.model import Policy
 from opsbook.scaffold import (
+    POSTMORTEM_ID,
+    RUNBOOK_ID,
     ScaffoldError,
-    frontmatter_ids,
+    ids_in_use,
     next_runbook_ids,
     yaml_list,
     yaml_scalar,
@@ -110,6 +117,7 @@ class Change:
     commented: list[str] = field(default_factory=list)
     bom: bool = False
     links: int = 0  # Hugo ref shortcodes rewritten as links
+    known_id: str | None = None  # already an opsbook runbook: left alone
 
     @property
     def changed(self) -> bool:
@@ -118,6 +126,11 @@ class Change:
     def summary(self) -> str:
         if self.new is None:
             return f"{self.shown}: removed (a Hugo section page with no content)"
+        if self.known_id is not None:
+            return (
+                f"{self.shown}: already adopted, unchanged: it has the opsbook id "
+                f"{self.known_id} (`opsbook lint` checks it)"
+            )
         if not self.changed:
             return f"{self.shown}: already adopted, unchanged"
         parts = []
@@ -149,24 +162,110 @@ class Options:
     convert_hugo_links: bool = False
 
 
-def markdown_files(paths: Iterable[Path]) -> list[Path]:
-    """The *.md files named, and those under the directories named, each once, in order."""
+@dataclass
+class Skip:
+    """A path adopt leaves alone, and why."""
+
+    shown: str
+    reason: str
+
+    def line(self) -> str:
+        return f"opsbook: {self.shown}: skipped: {self.reason}"
+
+
+def _has_markdown(top: Path) -> bool:
+    for _dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(n.endswith(".md") for n in filenames):
+            return True
+    return False
+
+
+def _skip_reason(real: Path, root: Path) -> str:
+    """Why a path inside the handbook but outside runbooks/ is not adopted."""
+    if real.is_relative_to((root / load.POSTMORTEM_DIR).resolve()):
+        return "postmortems are not adopted: start each one with `opsbook new postmortem`"
+    return (
+        f"not under {load.RUNBOOK_DIR}/: adopt changes only the runbooks there (move a "
+        f"runbook into {load.RUNBOOK_DIR}/<service>/ first)"
+    )
+
+
+def select(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[Skip]]:
+    """The *.md files adopt may change among paths, each once, in order, and what it skips.
+
+    Only files under the handbook's runbooks/ are adopted, never through a symbolic link. A
+    path outside the handbook, or inside it but outside runbooks/ (postmortems/, docs/, the
+    README), is skipped with one line naming it; a directory holding runbooks/ (the handbook
+    itself, `.`) is searched, its other folders and files skipped one line each.
+    """
+    real_root = root.resolve()
+    runbooks = (root / load.RUNBOOK_DIR).resolve()
     found: list[Path] = []
+    skips: list[Skip] = []
     seen: set[Path] = set()
+
+    def consider(candidate: Path, shown: str) -> None:
+        if candidate.is_symlink():
+            skips.append(Skip(shown, "it is a symbolic link: adopt the file it points to"))
+            return
+        real = candidate.resolve()
+        if not real.is_relative_to(runbooks):
+            skips.append(Skip(shown, _skip_reason(real, root)))
+        elif real not in seen:
+            seen.add(real)
+            found.append(candidate)
+
     for path in paths:
-        if path.is_dir():
-            candidates: list[Path] = []
+        real = path.resolve()
+        if not real.is_relative_to(real_root):
+            skips.append(
+                Skip(
+                    str(path),
+                    f"outside the handbook {real_root}: adopt changes only the runbooks under "
+                    f"{runbooks}",
+                )
+            )
+        elif not path.is_dir() or path.is_symlink():
+            consider(path, display_path(path))
+        elif real.is_relative_to(runbooks):
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                candidates.extend(Path(dirpath, n) for n in sorted(filenames) if n.endswith(".md"))
+                for name in sorted(filenames):
+                    if name.endswith(".md"):
+                        file = Path(dirpath, name)
+                        consider(file, display_path(file))
+        elif runbooks.is_relative_to(real):
+            # The handbook itself or a folder holding runbooks/: walk only towards runbooks/.
+            for dirpath, dirnames, filenames in os.walk(path):
+                here = Path(dirpath)
+                if here.resolve().is_relative_to(runbooks):
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    keep = dirnames
+                else:
+                    keep = []
+                    for d in sorted(d for d in dirnames if not d.startswith(".")):
+                        sub = (here / d).resolve()
+                        if sub.is_relative_to(runbooks) or runbooks.is_relative_to(sub):
+                            keep.append(d)
+                        elif _has_markdown(here / d):
+                            skips.append(Skip(display_path(here / d), _skip_reason(sub, root)))
+                    dirnames[:] = keep
+                for name in sorted(filenames):
+                    if name.endswith(".md"):
+                        file = here / name
+                        consider(file, display_path(file))
         else:
-            candidates = [path]
-        for candidate in candidates:
-            key = candidate.resolve()
-            if key not in seen:
-                seen.add(key)
-                found.append(candidate)
-    return found
+            skips.append(Skip(display_path(path), _skip_reason(real, root)))
+    return found, skips
+
+
+def opsbook_id(data: dict[str, Any]) -> str | None:
+    """The frontmatter's id if it has the form of an opsbook id (RB-0001, PM-2026-001)."""
+    value = data.get("id")
+    if isinstance(value, str) and (RUNBOOK_ID.match(value) or POSTMORTEM_ID.match(value)):
+        return value
+    return None
 
 
 def analyse(path: Path, shown: str) -> Analysis:
@@ -353,26 +452,57 @@ def _verify(analysis: Analysis, change: Change, values: dict[str, Any], body: st
         )
 
 
+@dataclass
+class Plan:
+    """What adopt would do: the changes, the files it cannot adopt (and why), the missing
+    flags, and the files it leaves alone (opsbook postmortems under runbooks/)."""
+
+    changes: list[Change]
+    errors: dict[Path, str]
+    missing: list[str]
+    skips: list[Skip]
+
+
 def adopt(
     files: Sequence[Path],
     root: Path,
     options: Options,
     known: set[str] | None,
     shown: dict[Path, str] | None = None,
-) -> tuple[list[Change], dict[Path, str], list[str]]:
-    """Plan every file's change; returns (changes, errors by file, missing flags).
+) -> Plan:
+    """Plan every file's change.
 
-    Nothing is written here. Missing flags (--owner, --severity, --service) are named when some
-    file needs a value only a flag can give.
+    Nothing is written here. Files whose frontmatter already has an opsbook id are left as
+    they are. Missing flags (--owner, --severity, --service) are named when some file needs a
+    value only a flag can give. New ids are above every id in use (ids_in_use); hold
+    fsutil.handbook_lock from planning until the changes are written.
     """
     shown = shown or {}
     analyses: list[Analysis] = []
     errors: dict[Path, str] = {}
+    changes: list[Change] = []
+    skips: list[Skip] = []
     for path in files:
         try:
-            analyses.append(analyse(path, shown.get(path, str(path))))
+            a = analyse(path, shown.get(path, str(path)))
         except AdoptError as exc:
             errors[path] = str(exc)
+            continue
+        # A file with an opsbook id is an opsbook document already: whatever it lacks is
+        # lint's to report, not adopt's to guess (a misspelt field would be commented out).
+        known_id = opsbook_id(a.data)
+        if known_id is None:
+            analyses.append(a)
+        elif RUNBOOK_ID.match(known_id):
+            changes.append(Change(a.path, a.shown, a.text, a.text, known_id=known_id))
+        else:
+            skips.append(
+                Skip(
+                    a.shown,
+                    f"it is an opsbook postmortem (id {known_id}): move it to "
+                    f"{load.POSTMORTEM_DIR}/",
+                )
+            )
     for a in analyses:
         a.remove = is_empty_section_page(a)
     keep = [a for a in analyses if not a.remove]
@@ -387,13 +517,12 @@ def adopt(
     ):
         missing.append("--service")
     if missing:
-        return [], errors, missing
+        return Plan([], errors, missing, skips)
 
-    taken = frontmatter_ids(root) | {
+    taken = ids_in_use(root) | {
         str(a.data["id"]) for a in analyses if isinstance(a.data.get("id"), str)
     }
     fresh = iter(next_runbook_ids(taken, sum("id" not in a.data for a in keep)))
-    changes: list[Change] = []
     for a in analyses:
         if a.remove:
             changes.append(Change(a.path, a.shown, a.text, None))
@@ -415,16 +544,35 @@ def adopt(
             changes.append(plan(a, values, known, options.convert_hugo_links))
         except AdoptError as exc:
             errors[a.path] = str(exc)
-    return changes, errors, missing
+    order = {path: i for i, path in enumerate(files)}
+    changes.sort(key=lambda c: order[c.path])
+    return Plan(changes, errors, missing, skips)
 
 
 def write(change: Change) -> None:
-    """Carry out one change: write the new text (keeping a byte order mark) or remove the file."""
+    """Carry out one change: replace the file atomically with its new text (keeping a byte
+    order mark), or remove it; raises fsutil.WriteError naming the file, which is then as it
+    was."""
     if change.new is None:
-        change.path.unlink()
+        try:
+            change.path.unlink()
+        except OSError as exc:
+            raise fsutil.WriteError(change.path, fsutil.reason(exc)) from None
         return
     data = ("\ufeff" if change.bom else "") + change.new
-    change.path.write_bytes(data.encode("utf-8"))
+    fsutil.atomic_write(change.path, data.encode("utf-8"))
+
+
+def write_all(changes: Iterable[Change]) -> dict[Path, str]:
+    """Carry out every change that changes something; the reasons of those that failed."""
+    failed: dict[Path, str] = {}
+    for change in changes:
+        if change.changed:
+            try:
+                write(change)
+            except fsutil.WriteError as exc:
+                failed[change.path] = exc.reason
+    return failed
 
 
 def known_fields(root: Path) -> set[str] | None:
@@ -461,8 +609,12 @@ def _run(args: argparse.Namespace) -> int:
     not_md = [str(p) for p in paths if p.is_file() and p.suffix != ".md"]
     if not_md:
         return fail(f"not a Markdown (.md) file: {', '.join(not_md)}")
-    files = markdown_files(paths)
+    files, skips = select(paths, root)
+    for skip in skips:
+        print(skip.line(), file=sys.stderr)
     if not files:
+        if skips:
+            return fail(f"nothing to adopt: adopt changes only runbooks under {load.RUNBOOK_DIR}/")
         return fail(f"no Markdown files in {', '.join(args.paths)}")
     options = Options(
         today=today,
@@ -473,47 +625,46 @@ def _run(args: argparse.Namespace) -> int:
         convert_hugo_links=args.convert_hugo_links,
     )
     shown = {p: display_path(p) for p in files}
-    try:
-        changes, errors, missing = adopt(files, root, options, known, shown)
-    except ScaffoldError as exc:
-        return fail(str(exc))
-    if missing:
-        return fail(
-            f"missing {', '.join(missing)}: some files have no such field and nothing to take "
-            "it from; give the value as a flag (e.g. --owner sre --severity "
-            f"{defined[-1] if defined else 'P3'})"
-        )
-    outside = [c for c in changes if c.new is not None and not _under(c.path, root)]
-    for change in changes:
+    # Locked from reading the ids in use until the new ones are written: a parallel `new` or
+    # `adopt` must not hand out the same ids.
+    with fsutil.handbook_lock(root):
+        try:
+            result = adopt(files, root, options, known, shown)
+        except ScaffoldError as exc:
+            return fail(str(exc))
+        if result.missing:
+            return fail(
+                f"missing {', '.join(result.missing)}: some files have no such field and "
+                "nothing to take it from; give the value as a flag (e.g. --owner sre "
+                f"--severity {defined[-1] if defined else 'P3'})"
+            )
+        failed = {} if args.dry_run else write_all(result.changes)
+    for skip in result.skips:
+        print(skip.line(), file=sys.stderr)
+    for change in result.changes:
         if args.dry_run:
             sys.stdout.write(change.diff())
-        else:
-            if change.changed:
-                write(change)
+            if change.known_id is not None:  # stdout is the diff: say it beside it
+                print(f"opsbook: {change.summary()}", file=sys.stderr)
+        elif change.path not in failed:
             print(change.summary())
-    for path, message in errors.items():
+    for path, message in result.errors.items():
         print(f"opsbook: error: {shown.get(path, path)}: not adopted: {message}", file=sys.stderr)
-    for change in outside:
+    for path, why in failed.items():
         print(
-            f"opsbook: note: {change.shown} is not under {root / load.RUNBOOK_DIR}: "
-            "move it there so that lint and the site see it",
+            f"opsbook: error: {shown.get(path, path)}: not written: {why}; the file is as it was",
             file=sys.stderr,
         )
-    done = sum(c.changed for c in changes)
+    done = sum(c.changed and c.path not in failed for c in result.changes)
     verb = "would change" if args.dry_run else "changed"
+    problems = len(result.errors) + len(failed)
+    skipped = f", skipped {len(skips) + len(result.skips)}" if skips or result.skips else ""
     print(
-        f"{len(files)} files: {verb} {done}, unchanged {len(changes) - done}, failed {len(errors)}",
+        f"{len(files)} files: {verb} {done}, unchanged "
+        f"{sum(not c.changed for c in result.changes)}, failed {problems}{skipped}",
         file=sys.stderr,
     )
-    return EXIT_PROBLEMS if errors else EXIT_OK
-
-
-def _under(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to((root / load.RUNBOOK_DIR).resolve())
-    except ValueError:
-        return False
-    return True
+    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -525,7 +676,10 @@ def register(sub: Any) -> None:
         "touching their bodies: add the missing required fields (id, title, service, owner, "
         "severity, last_reviewed) as new frontmatter lines, keep every existing key in its "
         "order with its comments, and comment out keys the schema does not allow. Empty Hugo "
-        "section pages (_index.md) are removed. Directories are searched for *.md files.",
+        "section pages (_index.md) are removed. Directories are searched for *.md files. Only "
+        "files under the handbook's runbooks/ whose frontmatter has no opsbook id (RB-N) yet "
+        "are changed; anything else (postmortems/, docs/, paths outside the handbook, "
+        "symbolic links) is skipped with a line saying why. Each file is replaced atomically.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="Markdown files or directories")
     p.add_argument("--owner", help="owner of files that have none")

@@ -12,27 +12,54 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsbook import actions, checks, lint, report
-from opsbook.console import EXIT_OK, add_root_today, fail, open_handbook
+from opsbook import actions, checks, fsutil, lint, report
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    add_root_today,
+    display_path,
+    fail,
+    open_handbook,
+)
 from opsbook.pages import ASSETS, Context, generated_pages
 
 
-def write_pages(ctx: Context, out_dir: Path) -> list[Path]:
-    """Render every generated page, the assets and the action item files into out_dir."""
-    written: list[Path] = []
+@dataclass
+class Written:
+    """The files write_pages wrote, and those it could not write with the reason."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    def put(self, path: Path, data: str | bytes) -> None:
+        """Write one file atomically; a failure is recorded and the other files go on."""
+        try:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise fsutil.WriteError(path, fsutil.reason(exc)) from None
+            fsutil.atomic_write(path, data)
+        except fsutil.WriteError as exc:
+            self.failed.append((path, exc.reason))
+        else:
+            self.written.append(path)
+
+
+def write_pages(ctx: Context, out_dir: Path) -> Written:
+    """Render every generated page, the assets and the action item files into out_dir.
+
+    Each file is replaced atomically, so a page is never left half written; one that cannot be
+    written is in the result's failed list and the others are still written.
+    """
+    out = Written()
     for spec in generated_pages(ctx):
-        path = out_dir / spec.src_uri
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(spec.render(ctx), encoding="utf-8")
-        written.append(path)
+        out.put(out_dir / spec.src_uri, spec.render(ctx))
     for uri, source in ASSETS.items():
-        path = out_dir / uri
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(source.read_bytes())
-        written.append(path)
+        out.put(out_dir / uri, source.read_bytes())
     items = ctx.open_items
     data = {
         "action-items.json": actions.to_json(items, ctx.today),
@@ -40,10 +67,8 @@ def write_pages(ctx: Context, out_dir: Path) -> list[Path]:
         "action-items.ics": actions.to_ics(items, ctx.today, ctx.site_url),
     }
     for name, text in data.items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8", newline="")
-        written.append(path)
-    return written
+        out.put(out_dir / name, text)
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -61,9 +86,15 @@ def _run(args: argparse.Namespace) -> int:
     ctx = Context(
         handbook=result.handbook, today=today, problems=problems, site_url=args.site_url or ""
     )
-    written = write_pages(ctx, out_dir)
-    print(f"wrote {len(written)} files to {out_dir}", file=sys.stderr)
-    return EXIT_OK
+    out = write_pages(ctx, out_dir)
+    for path, why in out.failed:
+        print(f"opsbook: error: cannot write {display_path(path)}: {why}", file=sys.stderr)
+    print(
+        f"wrote {len(out.written)} files to {out_dir}"
+        + (f", {len(out.failed)} could not be written" if out.failed else ""),
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEMS if out.failed else EXIT_OK
 
 
 def register(sub: Any) -> None:

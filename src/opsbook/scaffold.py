@@ -15,7 +15,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -23,14 +23,24 @@ from typing import Any
 
 import yaml
 
-from opsbook import lint, load, schemas, yamlsafe
-from opsbook.console import EXIT_OK, add_root_today, display_path, fail, open_handbook
+from opsbook import fsutil, lint, load, schemas, yamlsafe
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    add_root_today,
+    display_path,
+    fail,
+    open_handbook,
+)
 from opsbook.model import Policy
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
 POSTMORTEM_ID = re.compile(r"^PM-(\d{4})-(\d+)$")
 # A top-level `id:` line of a frontmatter, read without YAML so that broken files count too.
 _ID_LINE = re.compile(r"""^id:\s*(?P<q>["']?)(?P<id>[^"'#\s]+)(?P=q)\s*(?:#.*)?$""")
+# A runbook or postmortem id anywhere in a text; _id_tokens checks the character before it
+# (a lookbehind here makes the search five times slower).
+_ID_TOKEN = re.compile(r"(?:RB-\d+|PM-\d{4}-\d+)(?![\w-])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # Scalars that every YAML reader (1.1 or 1.2) reads back as the same string when left plain.
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()/+-]*$")
@@ -101,29 +111,51 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug
 
 
-def frontmatter_ids(root: Path) -> set[str]:
-    """Every document id of the handbook, read line by line so broken documents count too."""
+def _frontmatter_id(text: str) -> set[str]:
+    """The top-level `id:` of a frontmatter, read line by line so broken documents count too."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return set()
+    for line in lines[1:]:
+        if line.rstrip() in ("---", "..."):
+            break
+        match = _ID_LINE.match(line.rstrip())
+        if match:
+            return {match.group("id")}
+    return set()
+
+
+def ids_in_use(root: Path) -> set[str]:
+    """Every id a new document must not take: the documents' own ids, and every runbook or
+    postmortem id named anywhere in the documents or policy.yml.
+
+    A runbook that is deleted while a decision tree (`runbook:`), a postmortem (`runbooks:`),
+    another runbook (`related:`) or a page's text still names its id keeps that id in use:
+    handing it to a new runbook would silently re-point all of them. Text is searched, not
+    parsed, so broken documents and commented-out lines count too.
+    """
     ids: set[str] = set()
     runbooks, postmortems = load.discover(root)
-    for path in (*runbooks, *postmortems):
+    for path in (*runbooks, *postmortems, root / load.POLICY_FILE):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        lines = text.lstrip("\ufeff").splitlines()
-        if not lines or lines[0].rstrip() != "---":
-            continue
-        for line in lines[1:]:
-            if line.rstrip() in ("---", "..."):
-                break
-            match = _ID_LINE.match(line.rstrip())
-            if match:
-                ids.add(match.group("id"))
+        ids |= _frontmatter_id(text)
+        ids.update(_id_tokens(text))
     return ids
 
 
+def _id_tokens(text: str) -> Iterator[str]:
+    """The runbook and postmortem ids in text, as whole words (not XRB-1 or A-RB-1)."""
+    for match in _ID_TOKEN.finditer(text):
+        start = match.start()
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            yield match.group()
+
+
 def next_runbook_ids(taken: Iterable[str], count: int = 1) -> list[str]:
-    """The next count free runbook ids RB-NNNN after the highest one taken."""
+    """The next count runbook ids RB-NNNN after the highest one taken: gaps are never filled."""
     numbers = [int(m.group(1)) for i in taken if (m := RUNBOOK_ID.match(i))]
     start = max(numbers, default=0) + 1
     return [f"RB-{n:04d}" for n in range(start, start + count)]
@@ -434,10 +466,13 @@ def _collect(specs: Sequence[Field], given: dict[str, Any], interactive: bool) -
 
 
 def _write_new(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create path with text, complete or not at all, and never over an existing file."""
     try:
-        with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fsutil.WriteError(path, fsutil.reason(exc)) from None
+    try:
+        fsutil.create_exclusive(path, text)
     except FileExistsError:
         raise ScaffoldError(
             f"{display_path(path)} already exists and opsbook never overwrites a file: "
@@ -457,22 +492,25 @@ def new_runbook(
     status: str = "draft",
     slug: str | None = None,
 ) -> Path:
-    """Write runbooks/<service>/<slug>.md with the next free id; never overwrites."""
+    """Write runbooks/<service>/<slug>.md with the next id above those in use; never overwrites."""
     for sev in severity:
         _severities(policy, many=True)(sev)
-    rb_id = next_runbook_ids(frontmatter_ids(root))[0]
-    name = slugify(slug or title) or rb_id.lower()
-    path = root / load.RUNBOOK_DIR / slugify(service) / f"{name}.md"
-    text = runbook_text(
-        id=rb_id,
-        title=title,
-        service=service,
-        owner=owner,
-        severity=severity,
-        last_reviewed=today,
-        status=status,
-    )
-    _write_new(path, text)
+    # The lock is held from reading the ids in use until the file exists, so that parallel
+    # runs never pick the same id.
+    with fsutil.handbook_lock(root):
+        rb_id = next_runbook_ids(ids_in_use(root))[0]
+        name = slugify(slug or title) or rb_id.lower()
+        path = root / load.RUNBOOK_DIR / slugify(service) / f"{name}.md"
+        text = runbook_text(
+            id=rb_id,
+            title=title,
+            service=service,
+            owner=owner,
+            severity=severity,
+            last_reviewed=today,
+            status=status,
+        )
+        _write_new(path, text)
     return path
 
 
@@ -488,21 +526,22 @@ def new_postmortem(
     authors: Sequence[str] = (),
     slug: str | None = None,
 ) -> Path:
-    """Write postmortems/YYYY-MM-DD-<slug>.md with the next free id of its year."""
+    """Write postmortems/YYYY-MM-DD-<slug>.md with the next id of its year above those in use."""
     _severities(policy, many=False)(severity)
-    pm_id = next_postmortem_id(frontmatter_ids(root), date.year)
-    name = slugify(slug or title) or pm_id.lower()
-    path = root / load.POSTMORTEM_DIR / f"{date.isoformat()}-{name}.md"
-    text = postmortem_text(
-        id=pm_id,
-        title=title,
-        date=date,
-        severity=severity,
-        services=services,
-        status=status,
-        authors=authors,
-    )
-    _write_new(path, text)
+    with fsutil.handbook_lock(root):
+        pm_id = next_postmortem_id(ids_in_use(root), date.year)
+        name = slugify(slug or title) or pm_id.lower()
+        path = root / load.POSTMORTEM_DIR / f"{date.isoformat()}-{name}.md"
+        text = postmortem_text(
+            id=pm_id,
+            title=title,
+            date=date,
+            severity=severity,
+            services=services,
+            status=status,
+            authors=authors,
+        )
+        _write_new(path, text)
     return path
 
 
@@ -580,6 +619,13 @@ def _new(args: argparse.Namespace) -> int:
             )
     except ScaffoldError as exc:
         return fail(str(exc))
+    except fsutil.WriteError as exc:
+        print(
+            f"opsbook: error: cannot write {display_path(exc.path)}: {exc.reason}; "
+            "nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return fail("interrupted: nothing was written")
@@ -746,20 +792,35 @@ def site_name_for(target: Path) -> str:
     return (words[:1].upper() + words[1:]) if words else "Incident handbook"
 
 
+@dataclass
+class InitResult:
+    """What `init` did: the files written, the copies kept of replaced ones, the failures."""
+
+    written: list[Path] = field(default_factory=list)
+    kept: list[tuple[Path, Path]] = field(default_factory=list)  # (replaced file, its copy)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, why)
+
+
 def init_handbook(
     target: Path, *, today: dt.date, force: bool = False, site_name: str | None = None
-) -> list[Path]:
-    """Write a complete handbook repository into target; returns the files written.
+) -> InitResult:
+    """Write a complete handbook repository into target.
 
-    Refuses (ScaffoldError) a target that is a file, or a non-empty directory unless force,
-    in which case files of the same names are replaced and others left alone.
+    Refuses (ScaffoldError) a target that is a file, or a non-empty directory unless force.
+    With force, a file of the same name whose content differs is kept beside the new one as
+    <name>.orig (.orig.1, ... when taken) before it is replaced, other files are left alone,
+    and nothing is written at all when a file or folder on the way is a symbolic link, since
+    writing through it would change a file outside the handbook. Each file is written
+    atomically; one that cannot be written is reported in the result and the others are
+    still written.
     """
     if target.exists() and not target.is_dir():
         raise ScaffoldError(f"{target} exists and is not a directory")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise ScaffoldError(
             f"{target} is not empty: choose a new directory, or give --force to write into "
-            "it anyway (files of the same names are replaced)"
+            "it anyway (files of the same names are replaced; their old content is kept as "
+            "<name>.orig)"
         )
     incident_day = today - dt.timedelta(days=7)
     from opsbook import __version__
@@ -789,13 +850,44 @@ def init_handbook(
         text, _origin = schemas.schema_text(None, kind)
         files[f"schemas/{kind}.schema.json"] = text.encode("utf-8")
     files["requirements.txt"] = requirements_text().encode("utf-8")
-    written: list[Path] = []
+    links = [link for rel in sorted(files) if (link := fsutil.symlink_on_the_way(target, rel))]
+    if links:
+        shown = ", ".join(dict.fromkeys(display_path(link) for link in links))
+        raise ScaffoldError(
+            f"{shown} is a symbolic link: opsbook init never writes through one, since that "
+            "would change a file outside the handbook; remove the link (or replace it by the "
+            "file itself) and run init again. Nothing was written"
+        )
+    result = InitResult()
     for rel, data in sorted(files.items()):
-        path = target / rel
+        _init_file(target / rel, data, result)
+    return result
+
+
+def _init_file(path: Path, data: bytes, result: InitResult) -> None:
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    return written
+        existing = path.read_bytes() if path.is_file() else None
+    except OSError as exc:
+        result.failed.append((path, fsutil.reason(exc)))
+        return
+    if existing == data:
+        result.written.append(path)  # already what init would write
+        return
+    backup = None
+    try:
+        if existing is not None:
+            backup = fsutil.keep_copy(path)
+        fsutil.atomic_write(path, data)
+    except fsutil.WriteError as exc:
+        if backup is not None:  # the original is still in place: the copy is not needed
+            with contextlib.suppress(OSError):
+                backup.unlink()
+        result.failed.append((path, exc.reason))
+        return
+    result.written.append(path)
+    if backup is not None:
+        result.kept.append((path, backup))
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -807,15 +899,33 @@ def _init(args: argparse.Namespace) -> int:
     if args.name is not None and not args.name.strip():
         return fail("--name must not be empty")
     try:
-        written = init_handbook(
+        result = init_handbook(
             target, today=today, force=args.force, site_name=args.name and args.name.strip()
         )
     except ScaffoldError as exc:
         return fail(str(exc))
     except OSError as exc:
-        return fail(f"cannot write {exc.filename or target}: {exc.strerror or exc}")
-    for path in written:
+        return fail(f"cannot write {exc.filename or target}: {fsutil.reason(exc)}")
+    for path in result.written:
         print(display_path(path))
+    for path, backup in result.kept:
+        print(
+            f"opsbook: note: {display_path(path)} replaced; the old one is kept as "
+            f"{display_path(backup)}",
+            file=sys.stderr,
+        )
+    for path, why in result.failed:
+        print(
+            f"opsbook: error: cannot write {display_path(path)}: {why}; it is left as it was",
+            file=sys.stderr,
+        )
+    if result.failed:
+        print(
+            f"{len(result.failed)} of {len(result.failed) + len(result.written)} files could "
+            "not be written: fix the cause and run init again with --force",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     shown = display_path(target)
     print(
         f"\nA new handbook is in {shown}. Next:\n"
@@ -840,7 +950,8 @@ def _add_init(sub: Any) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="write into a non-empty DIR, replacing files of the same names",
+        help="write into a non-empty DIR, replacing files of the same names (their old "
+        "content is kept as NAME.orig); never through a symbolic link",
     )
     p.add_argument("--name", help="the site's name (default: from DIR's name)")
     p.add_argument(

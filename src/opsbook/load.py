@@ -71,32 +71,51 @@ def _walk_markdown(top: Path, root: Path, real_root: Path, problems: list[Proble
     if refused is not None:
         problems.append(refused)
         return []
-    # os.walk does not follow directory symlinks by default, so a symlink loop cannot trap it.
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        here = Path(dirpath)
-        kept = []
-        for name in sorted(dirnames):
-            if name.startswith("."):
-                continue  # .git, .venv, editors' folders: never read, never published
-            if (here / name).is_symlink():
-                outside = _leaves_handbook(here / name, rel_path(here / name, root), real_root)
-                if outside is not None:
-                    problems.append(outside)
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if not name.endswith(".md") or name.startswith("."):
-                continue
+    _walk(top, top.relative_to(root).as_posix(), real_root, found, problems)
+    return found
+
+
+def _walk(
+    folder: Path, rel: str, real_root: Path, found: list[Path], problems: list[Problem]
+) -> None:
+    """The documents under folder, depth first in name order, each vetted once.
+
+    The entries' types come with the directory listing (no stat a file): a plain file or
+    folder cannot lead elsewhere, so only symbolic links are resolved. Folder links are never
+    followed (no loop can trap the walk); one leading out of the handbook is reported.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return  # an unreadable folder holds nothing we could read either
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue  # .git, .venv, editors' files and folders: never read, never published
+        path = Path(entry.path)
+        entry_rel = f"{rel}/{name}"
+        link = entry.is_symlink()
+        if entry.is_dir(follow_symlinks=False):
+            folders.append((path, entry_rel))  # a folder's own files come before its folders'
+        elif link and path.is_dir():
+            outside = _leaves_handbook(path, entry_rel, real_root)
+            if outside is not None:
+                problems.append(outside)
+        elif name.endswith(".md"):
             # Refused here, so that no caller (lint, new's id scan, adopt) ever opens one.
-            rel = rel_path(here / name, root)
-            odd = _bad_name(rel) or _not_regular(here / name, rel)
+            odd = _bad_name(entry_rel)
+            if odd is None and link:
+                odd = _leaves_handbook(path, entry_rel, real_root)
+            if odd is None and (link or not entry.is_file(follow_symlinks=False)):
+                odd = _not_regular(path, entry_rel)
             if odd is not None:
                 problems.append(odd)
             else:
-                found.append(here / name)
-    return found
+                found.append(path)
+    for path, entry_rel in folders:
+        _walk(path, entry_rel, real_root, found, problems)
 
 
 def scan(root: Path) -> Discovery:
@@ -490,6 +509,7 @@ def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
 def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
     policy, problems = load_policy(root)
     handbook = Handbook(root=root, policy=policy, problems=problems)
+    vetted = paths is None  # scan refused what it must; explicit paths are checked here
     if paths is None:
         found = scan(root)
         runbook_paths, postmortem_paths = found.runbooks, found.postmortems
@@ -505,7 +525,7 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
         validator = runbook_validator if kind == "runbook" else postmortem_validator
         for path in kind_paths:
             rel = rel_path(path, root)
-            refusal = refused(path, rel, real_root)
+            refusal = None if vetted else refused(path, rel, real_root)
             if refusal is not None:
                 handbook.files.append(refusal.path)
                 handbook.problems.append(refusal)

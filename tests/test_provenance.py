@@ -61,6 +61,11 @@ def test_a_git_install_is_pinned_to_its_commit() -> None:
     )
 
 
+def test_a_local_git_repository_has_a_host_older_pips_accept() -> None:
+    got = source({"url": "file:///srv/git/opsbook", "vcs_info": {"vcs": "git", "commit_id": "c"}})
+    assert got.requirement == "opsbook[site] @ git+file://localhost/srv/git/opsbook@c"
+
+
 def test_a_password_in_the_url_is_never_written() -> None:
     got = source(
         {
@@ -247,14 +252,14 @@ def test_a_new_handbook_installs_its_opsbook_unedited(tmp_path: Path) -> None:
             "pip",
             "install",
             "-q",
-            f"opsbook[site] @ git+file://{src}@{commit}",
+            f"opsbook[site] @ git+file://localhost{src}@{commit}",
         ],
         tmp_path,
     )
     timed("venv A: opsbook[site] from git", start)
     made = _run([venv_a / "opsbook", "init", "from-git", "--today", TODAY], tmp_path)
     from_git = tmp_path / "from-git"
-    assert _opsbook_line(from_git) == f"opsbook[site] @ git+file://{src}@{commit}"
+    assert _opsbook_line(from_git) == f"opsbook[site] @ git+file://localhost{src}@{commit}"
     assert "warning" not in made.stderr and provenance.MARKER not in made.stderr
     assert _source_check(from_git).returncode == 0
 

@@ -138,6 +138,10 @@ def source_from(direct_url: str | None, version: str, extras: tuple[str, ...]) -
         commit = vcs.get("commit_id")
         if not isinstance(commit, str) or not commit:
             return _no_source("unknown", f"{url} at no recorded commit", version)
+        if url.startswith("file:///"):
+            # The same place, in the form older pips' PEP 508 parser (before packaging 22)
+            # accepts for a VCS URL: it refuses `git+file:///` for having no host.
+            url = "file://localhost/" + url[len("file:///") :]
         return Source(
             kind="vcs",
             requirement=f"{name} @ {vcs['vcs']}+{url}@{commit}{fragment}",

@@ -440,16 +440,26 @@ def _ask(spec: Field) -> Any:
             sys.stderr.write(f"  {exc}\n")
 
 
-def _collect(specs: Sequence[Field], given: dict[str, Any], interactive: bool) -> dict[str, Any]:
-    """Check the values given as flags; ask for the missing ones, or fail naming their flags."""
+def _collect(
+    specs: Sequence[Field], given: dict[str, Any], interactive: bool, no_input: bool = False
+) -> dict[str, Any]:
+    """Check the values given as flags; ask for the missing ones, or fail naming their flags.
+
+    no_input: the user asked never to be prompted (--no-input), which the message says rather
+    than blaming a terminal that may well be there.
+    """
     values: dict[str, Any] = {}
     missing = [s for s in specs if given.get(s.name) in (None, "", [])]
     if missing and not interactive:
         flags = ", ".join(s.flag for s in missing)
+        why = (
+            "--no-input: opsbook never prompts, so every value must be given as a flag"
+            if no_input
+            else "stdin is not a terminal, so opsbook cannot ask"
+        )
         raise ScaffoldError(
             f"missing {flags}: give {'it' if len(missing) == 1 else 'them'} as "
-            f"{'a flag' if len(missing) == 1 else 'flags'} (stdin is not a terminal, so "
-            "opsbook cannot ask)"
+            f"{'a flag' if len(missing) == 1 else 'flags'} ({why})"
         )
     # Check every flag first, so that nobody answers questions only to hear a flag was wrong.
     for spec in specs:
@@ -581,7 +591,7 @@ def _new(args: argparse.Namespace) -> int:
                     _severities(policy, many=True),
                 ),
             ]
-            values = _collect(specs, vars(args), interactive)
+            values = _collect(specs, vars(args), interactive, args.no_input)
             path = new_runbook(
                 root,
                 policy,
@@ -605,7 +615,7 @@ def _new(args: argparse.Namespace) -> int:
                 ),
                 Field("services", "--services", "Services affected, comma-separated", _services),
             ]
-            values = _collect(specs, vars(args), interactive)
+            values = _collect(specs, vars(args), interactive, args.no_input)
             path = new_postmortem(
                 root,
                 policy,
@@ -647,7 +657,11 @@ def _add_new(sub: Any) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--title", help="the document's title")
         p.add_argument("--slug", help="the file name part (default: from the title)")
-        p.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
+        p.add_argument(
+            "--no-input",
+            action="store_true",
+            help="never prompt, even on a terminal: a missing value is an error naming its flag",
+        )
         add_root_today(p, "today's date")
 
     p = kinds.add_parser(

@@ -190,17 +190,27 @@ def _opsbook_line(handbook: Path) -> str:
     return next(line for line in lines if line and not line.startswith("#"))
 
 
-def _source_check(handbook: Path) -> subprocess.CompletedProcess[str]:
-    """The generated workflow's source check, run as GitHub Actions runs a `run:` step."""
+def _source_check(
+    handbook: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The generated workflow's source check, run as GitHub Actions runs a `run:` step, with
+    this machine's pip configuration left out (PIP_CONFIG_FILE=/dev/null) unless env sets it."""
     workflow = yaml.safe_load((handbook / ".github/workflows/handbook.yml").read_text())
     steps = workflow["jobs"]["handbook"]["steps"]
     (step,) = [s for s in steps if "OPSBOOK-SOURCE" in s.get("run", "")]
     install = next(i for i, s in enumerate(steps) if "pip install" in s.get("run", ""))
     assert steps.index(step) < install
-    return _run(
+    full = {k: v for k, v in _env().items() if not k.startswith("PIP_")}
+    full["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{full.get('PATH', '')}"
+    full["PIP_CONFIG_FILE"] = os.devnull
+    full.update(env or {})
+    return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-        handbook,
-        check=False,
+        cwd=handbook,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -304,6 +314,31 @@ def test_a_new_handbook_installs_its_opsbook_unedited(tmp_path: Path) -> None:
     )
     assert tampered.returncode != 0 and "HASH" in tampered.stderr.upper(), tampered.stderr[-2000:]
 
+    # From an index (here a folder of wheels pip searches like one): the version, pinned, with
+    # the warning that only the team's own index may answer it.
+    wheel.unlink()
+    _run([HATCHLING, "build", "-t", "wheel", "-d", wheels], src)
+    _run(
+        [
+            venv_a / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--force-reinstall",
+            "--no-deps",
+            "--no-index",
+            "--find-links",
+            wheels,
+            "opsbook",
+        ],
+        tmp_path,
+    )
+    made = _run([venv_a / "opsbook", "init", "from-index", "--today", TODAY], tmp_path)
+    assert _opsbook_line(tmp_path / "from-index") == "opsbook[site]==0.1.0"
+    assert "own" in made.stderr and "PyPI" in made.stderr
+    assert _source_check(tmp_path / "from-index").returncode == 1
+
     # (c) From an editable checkout: no source to name.
     _run([venv_a / "python", "-m", "pip", "install", "-q", "--no-deps", "-e", src], tmp_path)
     assert _direct_url(venv_a)["dir_info"] == {"editable": True}
@@ -347,3 +382,48 @@ def test_init_from_this_checkout_leaves_a_line_to_replace(tmp_path: Path) -> Non
     handbook = tmp_path / "hb"
     assert _opsbook_line(handbook) == provenance.MARKER_LINE
     _check_fails_with_the_fix(_source_check(handbook), handbook)
+
+
+def test_ci_refuses_an_opsbook_line_pypi_could_answer(tmp_path: Path) -> None:
+    """The workflow's check, on every kind of opsbook line a team may write."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "opsbook", "init", "hb", "--today", TODAY],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    handbook = tmp_path / "hb"
+    requirements = handbook / "requirements.txt"
+    original = requirements.read_text()
+    first = _opsbook_line(handbook)
+
+    def check(line: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        requirements.write_text(original.replace(first + "\n", line + "\n", 1))
+        return _source_check(handbook, env)
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    for fine in (
+        f"opsbook[site] @ git+https://git.example.com/sre/opsbook@{commit}",
+        "opsbook[site] @ https://files.example.com/opsbook-0.1.0-py3-none-any.whl#sha256=ab",
+    ):
+        run = check(fine)
+        assert run.returncode == 0, (fine, run.stdout + run.stderr)
+    for by_name in (
+        "opsbook[site]==0.1.0",
+        "opsbook",
+        "OpsBook[site] >= 0.1",
+        "opsbook ; python_version>'3'",
+    ):
+        run = check(by_name)
+        assert run.returncode == 1, (by_name, run.stdout)
+        assert "::error file=requirements.txt,line=" in run.stdout and "PIP_INDEX_URL" in run.stdout
+    # With the team's own index given to pip, a version pin is what it should be.
+    own = {"PIP_INDEX_URL": "https://pypi.internal.example/simple"}
+    assert check("opsbook[site]==0.1.0", own).returncode == 0
+    config = tmp_path / "pip.conf"
+    config.write_text("[global]\nindex-url = https://pypi.internal.example/simple\n")
+    assert check("opsbook[site]==0.1.0", {"PIP_CONFIG_FILE": str(config)}).returncode == 0
+    config.write_text("[global]\nextra-index-url = https://pypi.internal.example/simple\n")
+    assert check("opsbook[site]==0.1.0", {"PIP_CONFIG_FILE": str(config)}).returncode == 1

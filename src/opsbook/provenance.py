@@ -116,7 +116,8 @@ def source_from(direct_url: str | None, version: str, extras: tuple[str, ...]) -
             comment=(
                 "opsbook came from a package index. opsbook is on no public index: this line is",
                 "only safe when pip's index is your own (PIP_INDEX_URL or pip.conf's index-url),",
-                "never with PyPI, where anybody could publish a package of that name.",
+                "never with PyPI, where anybody could publish a package of that name. The CI",
+                "workflow refuses it until PIP_INDEX_URL is set there (see its comments).",
             ),
             warning=(
                 f"opsbook {version} came from a package index: requirements.txt pins "

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from conftest import Handbook, Run
+from conftest import POLICY, POSTMORTEM, Handbook, Run
 from opsbook import actions, load
 
 Opsbook = Callable[..., Run]
@@ -56,14 +56,14 @@ def test_ics_has_one_event_per_open_item(opsbook: Opsbook, book: Handbook) -> No
     cal = Calendar.from_ical(run.out)
     events = cal.walk("VEVENT")
     assert len(events) == len(OPEN_UIDS)
-    by_uid = {str(e["UID"]): e for e in events}
-    assert set(by_uid) == {f"{uid}@opsbook" for uid in OPEN_UIDS}
-    canary = by_uid["PM-2026-001/AI-1@opsbook"]
+    by_uid = {str(e["UID"]).rsplit("@", 1)[0]: e for e in events}
+    assert set(by_uid) == set(OPEN_UIDS)
+    canary = by_uid["PM-2026-001/AI-1"]
     assert canary.decoded("DTSTART") == dt.date(2026, 9, 20)
     assert canary.decoded("DTEND") == dt.date(2026, 9, 21)
     assert "Add a canary stage" in str(canary["SUMMARY"]) and "alice" in str(canary["SUMMARY"])
     assert "PM-2026-001" in str(canary["DESCRIPTION"])
-    lag = by_uid["PM-2026-002/1@opsbook"]
+    lag = by_uid["PM-2026-002/1"]
     assert "Database failover: replica lag" in str(lag["DESCRIPTION"])
     # Stable: the same input gives the same file, so calendar clients update, not duplicate.
     again = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=book.root)
@@ -297,3 +297,88 @@ def test_ics_dates_have_four_digit_years(book: Handbook) -> None:
     text = actions.to_ics(handbook.action_items, dt.date(5, 1, 2))
     assert "DTSTAMP:00050102T000000Z" in text
     Calendar.from_ical(text)
+
+
+# --- Issue 16: UIDs unique per handbook -------------------------------------------------------
+
+
+def ics_uids(text: str) -> list[str]:
+    return [str(e["UID"]) for e in Calendar.from_ical(text).walk("VEVENT")]
+
+
+def test_two_handbooks_items_never_share_a_uid(opsbook: Opsbook, tmp_path: Path) -> None:
+    """The same postmortem ids in two handbooks: one calendar subscribing to both must keep
+    both items (RFC 5545 UIDs are global), by site_url, else site_name, else folder."""
+    roots = []
+    for name, mkdocs in (
+        ("payments", "site_name: Payments handbook\nsite_url: https://payments.example.com/\n"),
+        ("search", "site_name: Search handbook\n"),
+        ("ledger", None),
+        ("billing", "site_name: Billing\nsite_url: https://docs.example.com/billing/\n"),
+        (
+            "shop",
+            "site_name: Shop\nsite_url: !ENV [NO_SUCH_VARIABLE, 'https://docs.example.com/shop']\n",
+        ),
+    ):
+        book = Handbook(tmp_path / name)
+        book.write("policy.yml", POLICY)
+        book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+        if mkdocs is not None:
+            book.write("mkdocs.yml", mkdocs)
+        roots.append(book.root)
+    calendars = []
+    for root in roots:
+        run = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=root)
+        assert run.code == 0, run.err
+        calendars.append(ics_uids(run.out))
+    assert calendars[0] == [
+        "PM-2026-001/AI-1@payments.example.com",
+        "PM-2026-001/AI-2@payments.example.com",
+    ]
+    assert calendars[1][0] == "PM-2026-001/AI-1@search-handbook"
+    assert calendars[2][0].startswith("PM-2026-001/AI-1@opsbook-")  # a hash of "ledger"
+    assert calendars[3][0] == "PM-2026-001/AI-1@docs.example.com/billing"
+    assert calendars[4][0] == "PM-2026-001/AI-1@docs.example.com/shop"
+    every = [uid for uids in calendars for uid in uids]
+    assert len(set(every)) == len(every) == 10
+    # Stable: the same handbook gives the same UIDs on every run.
+    again = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=roots[2])
+    assert ics_uids(again.out) == calendars[2]
+    # generate writes the same calendar; --site-url decides when given.
+    out = tmp_path / "out"
+    assert opsbook("generate", out, "--today", TODAY, cwd=roots[0]).code == 0
+    assert ics_uids((out / "action-items.ics").read_text()) == calendars[0]
+    assert opsbook("generate", out, "--site-url", "https://x.example/", cwd=roots[0]).code == 0
+    assert ics_uids((out / "action-items.ics").read_text())[0].endswith("@x.example")
+
+
+def test_calendar_domain_falls_back_in_order() -> None:
+    assert (
+        actions.calendar_domain("https://h.example.com:8443/a/b/", "N", "r") == "h.example.com/a/b"
+    )
+    assert actions.calendar_domain("", "Équipe paiements", "r") == "equipe-paiements"
+    assert actions.calendar_domain("not a url", "", "r") == actions.calendar_domain("", "", "r")
+    assert actions.calendar_domain("http://[::1", "", "x") != actions.calendar_domain("", "", "y")
+    assert actions.calendar_domain("", "運用", "r") != actions.calendar_domain("", "", "r")
+
+
+@pytest.mark.slow
+def test_the_site_calendar_has_the_handbook_uids(
+    opsbook: Opsbook, book: Handbook, tmp_path: Path
+) -> None:
+    from sitebuild import build, install_site
+
+    install_site(book.root)
+    mkdocs = book.root / "mkdocs.yml"
+    mkdocs.write_text(
+        mkdocs.read_text().replace(
+            "site_name: opsbook sample handbook\n",
+            "site_name: opsbook sample handbook\nsite_url: https://oncall.example.org/\n",
+        )
+    )
+    built = build(book.root, tmp_path / "site", today=TODAY)
+    assert built.code == 0, built.log
+    site = ics_uids((built.site / "action-items.ics").read_text())
+    assert site and all(uid.endswith("@oncall.example.org") for uid in site)
+    cli = opsbook("actions", "--format", "ics", "--today", TODAY, cwd=book.root)
+    assert sorted(ics_uids(cli.out)) == sorted(site)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO, Run
-from opsbook import scaffold
+from opsbook import provenance, scaffold
 
 Opsbook = Callable[..., Run]
 TODAY = "2026-09-15"
@@ -164,19 +164,19 @@ def test_init_refuses_a_non_empty_directory(opsbook: Opsbook, tmp_path: Path) ->
 
 def test_requirements_pin_the_installed_versions(made: Path) -> None:
     pins = {}
-    for line in (made / "requirements.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, version = line.partition("==")
-            assert version, f"not pinned: {line}"
-            pins[name.lower()] = version
-    for name in (
-        "opsbook",
-        "mkdocs",
-        "mkdocs-material",
-        "mkdocs-macros-plugin",
-        "pyyaml",
-        "jsonschema",
-    ):
+    lines = [
+        line
+        for line in (made / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    # The first line is opsbook, from where it came (here: a checkout, so a line to replace);
+    # never by a bare name a public index could answer (tests/test_provenance.py).
+    assert lines[0] == provenance.opsbook_source().requirement
+    for line in lines[1:]:
+        name, _, version = line.partition("==")
+        assert version, f"not pinned: {line}"
+        pins[name.lower()] = version
+    for name in ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pyyaml", "jsonschema"):
         assert pins.get(name) == metadata.version(name), name
 
 
@@ -220,10 +220,14 @@ def test_pre_commit_config_uses_our_hook(made: Path) -> None:
         assert files.search(path), path
     for path in ("docs/index.md", "runbooks/x.txt", "mypolicy.yml", "README.md", "myrunbooks/x.md"):
         assert not files.search(path), path
+    # The handbook's own config is a local hook running the opsbook requirements.txt installed:
+    # no repository or tag that may not exist (issue 16), the same files and arguments.
     config = load_yaml(made / ".pre-commit-config.yaml")
-    hooks = [h["id"] for repo in config["repos"] for h in repo["hooks"]]
-    assert hooks == ["opsbook-lint"]
-    assert config["repos"][0]["rev"] == f"v{metadata.version('opsbook')}"
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    (local,) = config["repos"][0]["hooks"]
+    assert local["language"] == "system"
+    for key in ("id", "entry", "files", "pass_filenames", "require_serial"):
+        assert local[key] == hook[key], key
 
 
 def test_pre_commit_entry_runs_on_file_names(opsbook: Opsbook, made: Path) -> None:

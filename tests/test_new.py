@@ -489,3 +489,43 @@ def test_the_template_words_never_trip_the_placeholder_rule(
     # Every placeholder the template leaves is reported, and nothing else of its text.
     assert todo_lines == [i + 1 for i, line in enumerate(lines) if "TODO" in line]
     assert not any("TODO" in line for line in lines[: lines.index("## Summary")])
+
+
+# --- Issue 16: --no-input says what it does -------------------------------------------------
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run `opsbook ARGS` with a pseudo-terminal as stdin: where `new` would prompt."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "opsbook", *args],
+            cwd=cwd,
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return proc.returncode, proc.stderr
+
+
+def test_no_input_on_a_terminal_says_it_never_prompts(handbook: Handbook) -> None:
+    code, err = _on_a_terminal(
+        ["new", "runbook", "--no-input", "--title", "Disk full", "--today", "2026-09-15"],
+        handbook.root,
+    )
+    assert code == 2, err
+    assert "--service" in err and "--owner" in err and "--severity" in err
+    assert "not a terminal" not in err  # it is one: the old message said otherwise
+    assert "--no-input" in err and "never prompts" in err
+    assert not list((handbook.root / "runbooks").rglob("disk-full.md"))
+
+
+def test_without_a_terminal_the_message_says_so(opsbook: Opsbook, handbook: Handbook) -> None:
+    run = opsbook("new", "runbook", "--title", "Disk full", cwd=handbook.root, stdin="")
+    assert run.code == 2 and "stdin is not a terminal" in run.err and "--service" in run.err

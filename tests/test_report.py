@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from conftest import RUNBOOK, Handbook, Run
@@ -188,3 +191,56 @@ def test_github_escapes_control_characters(handbook: Handbook, opsbook: Callable
     assert "unknown severity 'P8%0Afake.md:1:1: error: x'" in run.out
     assert "'P9\\x1b]0;pwned\\x07\\x1b[31m'" in run.out
     assert "file=runbooks/bad\\x1b[2Jname\\xff.md," in run.out
+
+
+# --- Issue 16: annotation paths are relative to the repository, not the handbook ------------
+
+
+def _annotated_files(run: Run) -> set[str]:
+    return {m.group(1) for m in re.finditer(r"^::\w+ file=([^,]+),", run.out, flags=re.M)}
+
+
+def test_github_paths_are_relative_to_the_repository(
+    handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    """GitHub places an annotation by its path from the repository root: a handbook in a
+    folder of the repository (linted with --root, or from inside it) must say so."""
+    repo = tmp_path / "repo"
+    inner = repo / "ops" / "handbook"
+    inner.parent.mkdir(parents=True)
+    shutil.move(broken(handbook).root, inner)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    wanted = {
+        "ops/handbook/runbooks/web/broken.md",
+        "ops/handbook/runbooks/web/also%2C broken.md",
+    }
+    env = {"GITHUB_WORKSPACE": str(tmp_path)}  # git's answer comes first
+    for cwd, root in ((repo, "ops/handbook"), (tmp_path, "repo/ops/handbook"), (inner, ".")):
+        args = ("lint", "--root", root, "--format", "github", "--today", "2026-09-15")
+        run = opsbook(*args, cwd=cwd, env=env)
+        assert run.code == 1, run.err
+        assert _annotated_files(run) == wanted, (cwd, run.out)
+    # The other formats keep the handbook's own paths.
+    text = opsbook("lint", "--root", "ops/handbook", "--today", "2026-09-15", cwd=repo)
+    assert "runbooks/web/broken.md:2:1" in text.out
+    assert "ops/handbook/" not in text.out
+
+
+def test_github_paths_without_git_use_the_workspace(
+    handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    inner = workspace / "sub" / "hb"
+    inner.parent.mkdir(parents=True)
+    shutil.move(broken(handbook).root, inner)
+    args = ("lint", "--root", inner, "--format", "github", "--today", "2026-09-15")
+    no_git = {"PATH": "/nonexistent", "GITHUB_WORKSPACE": str(workspace)}
+    run = opsbook(*args, cwd=tmp_path, env=no_git)
+    assert "sub/hb/runbooks/web/broken.md" in _annotated_files(run), run.out + run.err
+    # Neither git nor a workspace: the working directory, when the handbook is inside it.
+    run = opsbook(*args, cwd=workspace, env={"PATH": "/nonexistent", "GITHUB_WORKSPACE": ""})
+    assert "sub/hb/runbooks/web/broken.md" in _annotated_files(run), run.out + run.err
+    run = opsbook(
+        *args, cwd=inner / "runbooks", env={"PATH": "/nonexistent", "GITHUB_WORKSPACE": ""}
+    )
+    assert "runbooks/web/broken.md" in _annotated_files(run), run.out + run.err

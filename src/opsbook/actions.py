@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import os
 import re
 import sys
+import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from opsbook import load
 from opsbook.console import add_root_today, open_handbook
@@ -115,8 +122,77 @@ def to_csv(items: Sequence[ActionItem], today: dt.date) -> str:
     return out.getvalue()
 
 
-def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> str:
+def calendar_domain(site_url: str, site_name: str, root_name: str) -> str:
+    """What makes a handbook's UIDs its own, so that two handbooks' items never collide in one
+    calendar: its site_url's host (and path, for several sites on one host), else its
+    site_name as a slug, else a stable hash of the handbook folder's name."""
+    try:
+        parts = urllib.parse.urlsplit(site_url.strip())
+        host = parts.hostname
+    except ValueError:  # a malformed URL (a bad port, an unclosed IPv6 bracket)
+        host = None
+    if host:
+        path = "/".join(p for p in parts.path.split("/") if p)
+        return _uid_safe(f"{host}/{path}" if path else host)
+    ascii_name = unicodedata.normalize("NFKD", site_name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if slug:
+        return slug
+    seed = site_name.strip() or root_name
+    return "opsbook-" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _uid_safe(text: str) -> str:
+    # No TEXT escapes or folding surprises in a UID: keep URL-ish characters only.
+    return re.sub(r"[^A-Za-z0-9._~/-]", "-", text)
+
+
+class _MkDocsLoader(yaml.SafeLoader):
+    """mkdocs.yml as data: !ENV resolved as MkDocs does, every other tag read as nothing."""
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        names, default = [loader.construct_scalar(node)], None
+    elif isinstance(node, yaml.SequenceNode):
+        values = loader.construct_sequence(node)
+        names, default = (values[:-1], values[-1]) if len(values) > 1 else (values, None)
+    else:
+        return None
+    for name in names:
+        if isinstance(name, str) and name in os.environ:
+            return os.environ[name]
+    return default
+
+
+_MkDocsLoader.add_constructor("!ENV", _env_tag)
+_MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def handbook_calendar_domain(root: Path, site_url: str | None = None) -> str:
+    """calendar_domain of the handbook at root, from site_url if given, else its mkdocs.yml's
+    site_url and site_name (what the site build's action-items.ics uses too)."""
+    config: Any = None
+    try:
+        text = (root / "mkdocs.yml").read_text(encoding="utf-8", errors="replace")
+        config = yaml.load(text, Loader=_MkDocsLoader)  # a SafeLoader: data only
+    except (OSError, yaml.YAMLError, RecursionError):
+        pass  # no readable mkdocs.yml: the folder's name decides
+    config = config if isinstance(config, dict) else {}
+    url, name = site_url or config.get("site_url"), config.get("site_name")
+    return calendar_domain(
+        url if isinstance(url, str) else "",
+        name if isinstance(name, str) else "",
+        root.resolve().name,
+    )
+
+
+def to_ics(items: Sequence[ActionItem], today: dt.date, domain: str = "opsbook") -> str:
     """An iCalendar file: one all-day event on each item's due date, with a stable UID.
+
+    A UID is `<postmortem id>/<item>@<domain>`, domain being the handbook's own
+    (calendar_domain): UIDs are unique across every calendar a user subscribes to (RFC 5545),
+    so two handbooks' PM-2026-001/1 must differ, or one replaces the other.
 
     Written directly (RFC 5545: escaped TEXT values, lines folded at 75 octets, CRLF):
     icalendar's object model took 0.6 ms an event, a second of every large site build.
@@ -133,7 +209,7 @@ def to_ics(items: Sequence[ActionItem], today: dt.date, site_url: str = "") -> s
             continue
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{_ics_text(item.uid)}@opsbook",
+            f"UID:{_ics_text(item.uid)}@{_ics_text(domain)}",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{_ics_date(item.due)}",
         ]
@@ -228,7 +304,7 @@ def _run(args: argparse.Namespace) -> int:
     opened = open_handbook(args, lambda root, _today: load.load_handbook(root))
     if isinstance(opened, int):
         return opened
-    _root, today, handbook = opened
+    root, today, handbook = opened
     statuses = args.status or list(OPEN_STATUSES)
     items = select(
         handbook.action_items,
@@ -238,7 +314,10 @@ def _run(args: argparse.Namespace) -> int:
         service=args.service,
         overdue=args.overdue,
     )
-    sys.stdout.write(RENDERERS[args.format](items, today))
+    if args.format == "ics":
+        sys.stdout.write(to_ics(items, today, handbook_calendar_domain(root)))
+    else:
+        sys.stdout.write(RENDERERS[args.format](items, today))
     return 0
 
 

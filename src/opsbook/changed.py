@@ -64,6 +64,27 @@ def _ok(root: Path, *args: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
+def repository_root(root: Path, env: Mapping[str, str] | None = None) -> Path:
+    """The directory the paths of a report for the repository are relative to (GitHub places
+    annotations by them): the git top level of the handbook at root, else GITHUB_WORKSPACE
+    when root is inside it, else the working directory when root is inside it, else root."""
+    env = os.environ if env is None else env
+    root = Path(root).resolve()
+    try:
+        top = _ok(root, "rev-parse", "--show-toplevel")
+    except GitError:  # no git here: the other answers still hold
+        top = None
+    candidates = [Path(top)] if top else []
+    if env.get("GITHUB_WORKSPACE"):
+        candidates.append(Path(env["GITHUB_WORKSPACE"]))
+    candidates.append(Path.cwd())
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if root.is_relative_to(resolved):
+            return resolved
+    return root
+
+
 def _commit(root: Path, ref: str) -> str | None:
     return _ok(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
 

@@ -52,7 +52,13 @@ def _lint(args: argparse.Namespace) -> int:
     except (load.ConfigError, schemas.SchemaError) as exc:
         return config_failure(exc)
     gc.freeze()  # nor rescan them all once more when the interpreter exits
-    sys.stdout.write(report.render(args.format, result.problems, result.files))
+    prefix = ""
+    if args.format == "github":
+        folder = root.resolve().relative_to(changed.repository_root(root)).as_posix()
+        prefix = "" if folder == "." else folder + "/"
+    sys.stdout.write(
+        report.render(args.format, result.problems, result.files, github_prefix=prefix)
+    )
     if args.format != "text":
         print(report.summary(result.problems, len(result.files)), file=sys.stderr)
     if result.errors or (args.strict and result.warnings):

@@ -49,9 +49,10 @@ class Written:
             self.written.append(path)
 
 
-def write_pages(ctx: Context, out_dir: Path) -> Written:
+def write_pages(ctx: Context, out_dir: Path, calendar_domain: str = "opsbook") -> Written:
     """Render every generated page, the assets and the action item files into out_dir.
 
+    calendar_domain makes the calendar's UIDs this handbook's (actions.calendar_domain).
     Each file is replaced atomically, so a page is never left half written; one that cannot be
     written is in the result's failed list and the others are still written.
     """
@@ -64,7 +65,7 @@ def write_pages(ctx: Context, out_dir: Path) -> Written:
     data = {
         "action-items.json": actions.to_json(items, ctx.today),
         "action-items.csv": actions.to_csv(items, ctx.today),
-        "action-items.ics": actions.to_ics(items, ctx.today, ctx.site_url),
+        "action-items.ics": actions.to_ics(items, ctx.today, calendar_domain),
     }
     for name, text in data.items():
         out.put(out_dir / name, text)
@@ -78,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     if isinstance(opened, int):
         return opened
-    _root, today, result = opened
+    root, today, result = opened
     problems = sorted(result.problems, key=report.sort_key)
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -86,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     ctx = Context(
         handbook=result.handbook, today=today, problems=problems, site_url=args.site_url or ""
     )
-    out = write_pages(ctx, out_dir)
+    out = write_pages(ctx, out_dir, actions.handbook_calendar_domain(root, args.site_url))
     for path, why in out.failed:
         print(f"opsbook: error: cannot write {display_path(path)}: {why}", file=sys.stderr)
     print(

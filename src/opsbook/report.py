@@ -79,13 +79,17 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(problems: Sequence[Problem], files: Sequence[str]) -> str:
-    """GitHub Actions workflow commands, so problems show inline in a pull request's diff."""
+def github(problems: Sequence[Problem], files: Sequence[str], prefix: str = "") -> str:
+    """GitHub Actions workflow commands, so problems show inline in a pull request's diff.
+
+    prefix: the handbook's folder from the repository root (`ops/handbook/`), since GitHub
+    places an annotation by its path from there, not from the handbook.
+    """
     lines = []
     for p in problems:
         props = ",".join(
             [
-                f"file={_escape_property(p.path)}",
+                f"file={_escape_property(prefix + p.path)}",
                 f"line={p.line}",
                 f"col={p.column}",
                 f"title={_escape_property(f'opsbook {p.rule}')}",
@@ -141,5 +145,11 @@ def junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
 RENDERERS = {"text": text, "json": as_json, "github": github, "junit": junit}
 
 
-def render(fmt: str, problems: Sequence[Problem], files: Sequence[str]) -> str:
-    return RENDERERS[fmt](sorted(problems, key=sort_key), files)
+def render(
+    fmt: str, problems: Sequence[Problem], files: Sequence[str], *, github_prefix: str = ""
+) -> str:
+    """problems in format fmt; github_prefix goes before each path of the github format."""
+    ordered = sorted(problems, key=sort_key)
+    if fmt == "github":
+        return github(ordered, files, github_prefix)
+    return RENDERERS[fmt](ordered, files)

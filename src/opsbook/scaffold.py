@@ -16,14 +16,14 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from opsbook import fsutil, lint, load, schemas, yamlsafe
+from opsbook import fsutil, lint, load, provenance, schemas, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -440,16 +440,26 @@ def _ask(spec: Field) -> Any:
             sys.stderr.write(f"  {exc}\n")
 
 
-def _collect(specs: Sequence[Field], given: dict[str, Any], interactive: bool) -> dict[str, Any]:
-    """Check the values given as flags; ask for the missing ones, or fail naming their flags."""
+def _collect(
+    specs: Sequence[Field], given: dict[str, Any], interactive: bool, no_input: bool = False
+) -> dict[str, Any]:
+    """Check the values given as flags; ask for the missing ones, or fail naming their flags.
+
+    no_input: the user asked never to be prompted (--no-input), which the message says rather
+    than blaming a terminal that may well be there.
+    """
     values: dict[str, Any] = {}
     missing = [s for s in specs if given.get(s.name) in (None, "", [])]
     if missing and not interactive:
         flags = ", ".join(s.flag for s in missing)
+        why = (
+            "--no-input: opsbook never prompts, so every value must be given as a flag"
+            if no_input
+            else "stdin is not a terminal, so opsbook cannot ask"
+        )
         raise ScaffoldError(
             f"missing {flags}: give {'it' if len(missing) == 1 else 'them'} as "
-            f"{'a flag' if len(missing) == 1 else 'flags'} (stdin is not a terminal, so "
-            "opsbook cannot ask)"
+            f"{'a flag' if len(missing) == 1 else 'flags'} ({why})"
         )
     # Check every flag first, so that nobody answers questions only to hear a flag was wrong.
     for spec in specs:
@@ -581,7 +591,7 @@ def _new(args: argparse.Namespace) -> int:
                     _severities(policy, many=True),
                 ),
             ]
-            values = _collect(specs, vars(args), interactive)
+            values = _collect(specs, vars(args), interactive, args.no_input)
             path = new_runbook(
                 root,
                 policy,
@@ -605,7 +615,7 @@ def _new(args: argparse.Namespace) -> int:
                 ),
                 Field("services", "--services", "Services affected, comma-separated", _services),
             ]
-            values = _collect(specs, vars(args), interactive)
+            values = _collect(specs, vars(args), interactive, args.no_input)
             path = new_postmortem(
                 root,
                 policy,
@@ -647,7 +657,11 @@ def _add_new(sub: Any) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--title", help="the document's title")
         p.add_argument("--slug", help="the file name part (default: from the title)")
-        p.add_argument("--no-input", action="store_true", help="never prompt, even on a terminal")
+        p.add_argument(
+            "--no-input",
+            action="store_true",
+            help="never prompt, even on a terminal: a missing value is an error naming its flag",
+        )
         add_root_today(p, "today's date")
 
     p = kinds.add_parser(
@@ -699,8 +713,6 @@ TEMPLATE_DIR = ("templates", "handbook")
 # and Python files (they are the handbook's, not opsbook's: no linting or type checking here).
 _DOT_PREFIX = "dot-"
 _VERBATIM_SUFFIX = ".tmpl"
-# Extras of the opsbook distribution whose packages a handbook needs at run time.
-RUNTIME_EXTRAS = ("site",)
 
 
 def template_root() -> Traversable:
@@ -739,53 +751,6 @@ def _substitute(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def _requirement_name(requirement: str) -> str:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return match.group(1) if match else requirement.strip()
-
-
-def _extra_of(requirement: str) -> str | None:
-    match = re.search(r"""extra\s*==\s*["']([^"']+)["']""", requirement)
-    return match.group(1) if match else None
-
-
-def requirements_text(distribution: str = "opsbook") -> str:
-    """requirements.txt pinning opsbook and its runtime dependencies to the installed versions.
-
-    The runtime dependencies are the distribution's own and those of its site extra (MkDocs,
-    the Material theme, the macros plugin). A dependency that is not installed keeps the
-    range opsbook declares.
-    """
-    try:
-        version = metadata.version(distribution)
-        declared = metadata.requires(distribution) or []
-    except metadata.PackageNotFoundError:
-        from opsbook import __version__
-
-        version, declared = __version__, []
-    lines = [
-        "# The tools of this handbook, pinned to the versions `opsbook init` ran with.",
-        "# Upgrade on purpose, in a pull request of its own: raise the pins, then run",
-        "# `opsbook lint` and `mkdocs build --strict`.",
-        f"{distribution}=={version}",
-    ]
-    seen = {distribution.lower()}
-    pins: list[str] = []
-    for requirement in declared:
-        extra = _extra_of(requirement)
-        if extra is not None and extra not in RUNTIME_EXTRAS:
-            continue
-        name = _requirement_name(requirement)
-        if name.lower() in seen:
-            continue
-        seen.add(name.lower())
-        try:
-            pins.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pins.append(requirement.split(";", 1)[0].strip())
-    return "\n".join(lines + sorted(pins, key=str.lower)) + "\n"
-
-
 def site_name_for(target: Path) -> str:
     """A site name from the directory name: incident-handbook -> Incident handbook."""
     words = re.sub(r"[-_.]+", " ", target.resolve().name).strip()
@@ -799,6 +764,8 @@ class InitResult:
     written: list[Path] = field(default_factory=list)
     kept: list[tuple[Path, Path]] = field(default_factory=list)  # (replaced file, its copy)
     failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, why)
+    # Where requirements.txt installs opsbook from (see provenance).
+    source: provenance.Source | None = None
 
 
 def init_handbook(
@@ -823,8 +790,6 @@ def init_handbook(
             "<name>.orig)"
         )
     incident_day = today - dt.timedelta(days=7)
-    from opsbook import __version__
-
     name = site_name or site_name_for(target)
     if _CONTROL.search(name):
         raise ScaffoldError("the site name must be one line without control characters")
@@ -837,7 +802,6 @@ def init_handbook(
         "DUE_DONE": (incident_day + dt.timedelta(days=5)).isoformat(),
         "DUE_OPEN": (today + dt.timedelta(days=30)).isoformat(),
         "PYTHON_VERSION": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "OPSBOOK_VERSION": __version__,
     }
     files: dict[str, bytes] = {}
     for rel, node in _template_files(template_root()):
@@ -849,7 +813,9 @@ def init_handbook(
     for kind in schemas.KINDS:
         text, _origin = schemas.schema_text(None, kind)
         files[f"schemas/{kind}.schema.json"] = text.encode("utf-8")
-    files["requirements.txt"] = requirements_text().encode("utf-8")
+    source = provenance.opsbook_source()
+    requirements = provenance.requirements_text(source, provenance.dependency_pins())
+    files["requirements.txt"] = requirements.encode("utf-8")
     links = [link for rel in sorted(files) if (link := fsutil.symlink_on_the_way(target, rel))]
     if links:
         shown = ", ".join(dict.fromkeys(display_path(link) for link in links))
@@ -858,7 +824,7 @@ def init_handbook(
             "would change a file outside the handbook; remove the link (or replace it by the "
             "file itself) and run init again. Nothing was written"
         )
-    result = InitResult()
+    result = InitResult(source=source)
     for rel, data in sorted(files.items()):
         _init_file(target / rel, data, result)
     return result
@@ -926,10 +892,20 @@ def _init(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
+    source = result.source
+    if source is not None and source.warning:
+        level = "note" if source.portable else "warning"
+        print(f"opsbook: {level}: {source.warning}", file=sys.stderr)
     shown = display_path(target)
+    first = (
+        f"  edit requirements.txt: replace the {provenance.MARKER} line\n"
+        if source is not None and not source.portable
+        else ""
+    )
     print(
         f"\nA new handbook is in {shown}. Next:\n"
         f"  cd {shown}\n"
+        f"{first}"
         "  pip install -r requirements.txt\n"
         "  opsbook lint && mkdocs serve",
         file=sys.stderr,
@@ -944,7 +920,8 @@ def _add_init(sub: Any) -> None:
         description="Create a handbook repository in DIR that lints and builds at once: "
         "policy.yml, one example runbook and postmortem, schemas/, the MkDocs site "
         "(mkdocs.yml, hooks/, docs/), a pull request workflow, a pre-commit hook and a "
-        "requirements.txt pinning opsbook's dependencies.",
+        "requirements.txt that installs this same opsbook from where it came (its git URL "
+        "and commit, its wheel, or its version on your own index) and pins its dependencies.",
     )
     p.add_argument("dir", metavar="DIR", help="the new handbook's directory (created if needed)")
     p.add_argument(

@@ -470,10 +470,11 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
     items = ctx.open_items
     site = Path(config.site_dir)
     site.mkdir(parents=True, exist_ok=True)
+    domain = actions.calendar_domain(ctx.site_url, config.site_name, _root(config).name)
     outputs = {
         "action-items.json": actions.to_json(items, ctx.today),
         "action-items.csv": actions.to_csv(items, ctx.today),
-        "action-items.ics": actions.to_ics(items, ctx.today, ctx.site_url),
+        "action-items.ics": actions.to_ics(items, ctx.today, domain),
     }
     for name, text in outputs.items():
         (site / name).write_text(text, encoding="utf-8", newline="")

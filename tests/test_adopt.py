@@ -85,10 +85,13 @@ def test_adopt_keeps_keys_order_comments_and_body(opsbook: Opsbook, handbook: Ha
     assert data["id"] == "RB-0002"  # the fixture has RB-0001
     assert data["service"] == "node"  # the folder's name
     assert data["severity"] == ["P2"]
-    assert str(data["last_reviewed"]) == TODAY  # not in git: today
+    # No history to take it from: never reviewed, never today (issue 16).
+    assert data["last_reviewed"] == "never"
     lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=handbook.root)
     assert lint.code == 0, lint.out
-    assert lint.json() == []
+    assert [(p["path"], p["rule"], p["level"]) for p in lint.json()] == [
+        ("runbooks/node/disk-full.md", "never-reviewed", "warning")
+    ]
 
 
 def test_adopt_without_frontmatter_takes_the_heading(opsbook: Opsbook, handbook: Handbook) -> None:
@@ -116,10 +119,11 @@ def test_adopt_without_frontmatter_takes_the_heading(opsbook: Opsbook, handbook:
     assert body == original
     data = yaml.safe_load(head)
     assert data["title"] == "Queue: backlog growing"
-    assert data["service"] == "jobs"
+    # The folder gives the service; --service fills only files with no folder (issue 16).
+    assert data["service"] == "queue"
     assert data["owner"] == "team: queue"
     assert data["severity"] == ["P1", "P2"]
-    assert yaml.safe_load(split(bare)[0])["title"] == "no-heading"
+    assert yaml.safe_load(split(bare)[0])["title"] == "No heading"  # the name in words
     ids = {yaml.safe_load(split(p)[0])["id"] for p in (path, bare)}
     assert ids == {"RB-0002", "RB-0003"}
     assert opsbook("lint", "--today", TODAY, cwd=handbook.root).code == 0
@@ -177,32 +181,41 @@ def test_empty_section_pages_are_removed_others_adopted(
     assert "runbooks/api/roll-back.md: already adopted, unchanged" in run.out
 
 
-def test_last_reviewed_is_the_last_commit_date(opsbook: Opsbook, handbook: Handbook) -> None:
+def test_last_reviewed_is_the_source_repositorys_last_change(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    """The file's last change in the repository it came from; the import commit counts not."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    path = handbook.write("runbooks/api/old.md", "# Old runbook\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    env = {
-        "GIT_COMMITTER_DATE": "2026-08-01T12:00:00+00:00",
-        "GIT_AUTHOR_DATE": "2026-08-01T12:00:00+00:00",
-        "PATH": "/usr/bin:/bin",
-    }
-    subprocess.run(["git", "init", "-q"], cwd=handbook.root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=handbook.root, check=True)
-    subprocess.run([*git, "commit", "-qm", "old"], cwd=handbook.root, check=True, env=env)
-    run = opsbook(
-        "adopt",
-        str(path),
-        "--owner",
-        "sre",
-        "--severity",
-        "P1",
-        "--today",
-        TODAY,
-        cwd=handbook.root,
-    )
+
+    def commit(where: Path, day: str) -> None:
+        env = {
+            "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00",
+            "GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00",
+        }
+        env["PATH"] = "/usr/bin:/bin"
+        subprocess.run(["git", "init", "-q"], cwd=where, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=where, check=True)
+        subprocess.run([*git, "commit", "-qm", "c"], cwd=where, check=True, env=env)
+
+    source = tmp_path / "old-site" / "content" / "runbooks"
+    source.mkdir(parents=True)
+    (source / "Old.md").write_text("# Old runbook\n")
+    commit(tmp_path / "old-site", "2026-08-01")
+    path = handbook.write("runbooks/api/old.md", "# Old runbook\n")
+    other = handbook.write("runbooks/api/other.md", "# Other\n")
+    commit(handbook.root, "2026-09-10")  # the import: not a review
+    flags = ("--owner", "sre", "--severity", "P1", "--today", TODAY)
+    run = opsbook("adopt", str(path), "--source", str(source / "Old.md"), *flags, cwd=handbook.root)
     assert run.code == 0, run.err
-    assert str(yaml.safe_load(split(path)[0])["last_reviewed"]) == "2026-08-01"
+    data = yaml.safe_load(split(path)[0])
+    assert str(data["last_reviewed"]) == "2026-08-01"
+    # Hugo served it lower-cased under content/: that address is kept.
+    assert data["old_paths"] == ["/runbooks/old/"]
+    run = opsbook("adopt", str(other), *flags, cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(other)[0])["last_reviewed"] == "never"
 
 
 def test_missing_flags_and_bad_severity_fail_before_writing(
@@ -316,14 +329,19 @@ def test_adopt_prometheus_operator_runbooks(opsbook: Opsbook, empty_handbook: Ha
 
     lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=empty_handbook.root)
     assert lint.code == 0, lint.out[:2000]
-    assert lint.json() == []
     adopted = sorted(runbooks.rglob("*.md"))
+    # No history in the copy: every runbook is never reviewed, and lint says so (issue 16).
+    rel = {p.relative_to(empty_handbook.root).as_posix() for p in adopted}
+    assert {p["rule"] for p in lint.json()} == {"never-reviewed"}
+    assert {p["path"] for p in lint.json()} == rel
     sections = [p for p in originals if p.name == "_index.md"]
     assert len(adopted) == len(originals) - len(sections)
     ids = set()
     for path in adopted:
         before = originals[path.relative_to(runbooks)]
-        assert body_of(path.read_text()) == body_of(before), path  # bodies untouched
+        # Bodies keep every line; only two-space nested lists are indented by four.
+        new_lines = body_of(path.read_text()).splitlines()
+        assert [x.strip() for x in new_lines] == [x.strip() for x in body_of(before).splitlines()]
         data = yaml.safe_load(split(path)[0])
         ids.add(data["id"])
         assert data["service"] == path.parent.name

@@ -24,7 +24,6 @@ import datetime as dt
 import difflib
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import fsutil, load, schemas, yamlsafe
+from opsbook import dialects, fsutil, load, oldpaths, schemas, sourcesite, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -53,35 +52,22 @@ from opsbook.scaffold import (
     yaml_scalar,
 )
 
-# The required runbook fields adopt can fill in, in the order they are added.
-ADDED_FIELDS = ("id", "title", "service", "owner", "severity", "last_reviewed")
+# The runbook fields adopt can fill in, in the order they are added: the required ones, then
+# what the content itself says (its description, tags, the alert it is named after, the
+# addresses of its old site).
+ADDED_FIELDS = (
+    *("id", "title", "summary", "service", "owner", "severity", "last_reviewed"),
+    *("tags", "symptoms", "old_paths"),
+)
 SECTION_PAGE = "_index.md"
 UNKNOWN_NOTE = "# opsbook adopt: not opsbook fields, kept as comments:"
 _HEADING = re.compile(r"^#\s+(?P<text>.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
-# Hugo's ref/relref shortcodes, {{< ref "x.md" >}} or {{% relref "x.md#anchor" %}}: links that
-# only Hugo resolves. The target may be double-quoted, single-quoted or bare.
-HUGO_REF = re.compile(
-    r"""\{\{([<%])\s*(?:rel)?ref\s+(?:"(?P<dq>[^"]+)"|'(?P<sq>[^']+)'|(?P<bare>[^\s"'%>]+))"""
-    r"""\s*[>%]\}\}"""
-)
-
-
-def hugo_ref_links(markdown: str) -> str:
-    """Markdown with Hugo's relative `ref`/`relref` shortcodes replaced by their target path.
-
-    `[Disk full]({{< ref "./DiskFull.md" >}})` becomes `[Disk full](./DiskFull.md)`, which
-    MkDocs (and GitHub) resolve relative to the page just as Hugo did. Targets from the site
-    root ("/runbooks/x.md") depend on Hugo's content folder and are left as they are.
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        target = match.group("dq") or match.group("sq") or match.group("bare") or ""
-        return match.group(0) if target.startswith("/") else target
-
-    return HUGO_REF.sub(replace, markdown)
+# Hugo's ref shortcodes as links, outside code only (the site uses it at render time too).
+HUGO_REF = dialects.HUGO_REF
+hugo_ref_links = dialects.hugo_ref_links
 
 
 class AdoptError(Exception):
@@ -103,6 +89,7 @@ class Analysis:
     node: yaml.Node | None
     body: str
     remove: bool = False
+    converted: str = ""  # "TOML" or "JSON": the frontmatter is written anew as YAML
 
 
 @dataclass
@@ -118,6 +105,8 @@ class Change:
     bom: bool = False
     links: int = 0  # Hugo ref shortcodes rewritten as links
     known_id: str | None = None  # already an opsbook runbook: left alone
+    notes: list[str] = field(default_factory=list)  # other changes to the body, said as done
+    converted: str = ""
 
     @property
     def changed(self) -> bool:
@@ -134,12 +123,15 @@ class Change:
         if not self.changed:
             return f"{self.shown}: already adopted, unchanged"
         parts = []
+        if self.converted:
+            parts.append(f"rewrote its {self.converted} frontmatter as YAML")
         if self.added:
             parts.append("added " + ", ".join(self.added))
         if self.commented:
             parts.append("commented out " + ", ".join(self.commented))
         if self.links:
             parts.append(f"rewrote {self.links} Hugo ref link{'s' if self.links > 1 else ''}")
+        parts.extend(self.notes)
         return f"{self.shown}: " + "; ".join(parts)
 
     def diff(self) -> str:
@@ -160,6 +152,24 @@ class Options:
     service: str | None = None
     keep_unknown: bool = False
     convert_hugo_links: bool = False
+    # Where the files came from: `source` is the copy of `base` (the path given to adopt)
+    # in the old site's tree; `site` what is known of that site.
+    source: Path | None = None
+    base: Path | None = None
+    site: sourcesite.Site = field(default_factory=sourcesite.Site)
+
+    def origin(self, path: Path) -> Path | None:
+        """The file path was copied from, if the source is known."""
+        if self.source is None or self.base is None:
+            return None
+        base = self.base.resolve()
+        real = path.resolve()
+        if real == base:
+            return self.source
+        try:
+            return self.source / real.relative_to(base)
+        except ValueError:
+            return None
 
 
 @dataclass
@@ -282,6 +292,21 @@ def analyse(path: Path, shown: str) -> Analysis:
     if bom:
         text = text[1:]
     newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        other = sourcesite.other_frontmatter(text)
+    except sourcesite.FrontmatterError as exc:
+        raise AdoptError(f"{exc}; fix it, then run adopt again") from None
+    if other is not None:
+        # TOML (Hugo's +++) or JSON: edited as the same fields in YAML, the body kept.
+        kind, data, body = other
+        yaml_text = f"---{newline}{sourcesite.as_yaml(data, newline)}---{newline}{body}"
+        a = _analyse_yaml(path, shown, yaml_text, bom, newline)
+        a.text, a.converted = text, kind
+        return a
+    return _analyse_yaml(path, shown, text, bom, newline)
+
+
+def _analyse_yaml(path: Path, shown: str, text: str, bom: bool, newline: str) -> Analysis:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         return Analysis(path, shown, text, bom, newline, lines, None, {}, None, text)
@@ -318,27 +343,6 @@ def first_heading(body: str) -> str | None:
         if not fenced and (match := _HEADING.match(line)):
             return match.group("text").strip()
     return None
-
-
-def git_date(path: Path) -> dt.date | None:
-    """The day of the file's last commit (`git log -1 --format=%cs`), or None outside git."""
-    try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%cs", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    try:
-        return dt.date.fromisoformat(proc.stdout.strip())
-    except ValueError:
-        return None
 
 
 def is_empty_section_page(analysis: Analysis) -> bool:
@@ -412,18 +416,48 @@ def plan(
             lines[end - 1] = last + nl
         lines[end:end] = new_lines
         closing = end + len(new_lines)
-    body = "".join(lines[closing + 1 :])
+    body, notes = convert_body("".join(lines[closing + 1 :]))
     links = 0
     if convert_hugo_links:
-        converted = hugo_ref_links(body)
-        links = len(HUGO_REF.findall(body)) - len(HUGO_REF.findall(converted))
-        body = converted
+        body, links = dialects.convert_hugo_links(body)
     new = "".join(lines[: closing + 1]) + body
     change = Change(
-        analysis.path, analysis.shown, analysis.text, new, added, commented, analysis.bom, links
+        analysis.path,
+        analysis.shown,
+        analysis.text,
+        new,
+        added,
+        commented,
+        analysis.bom,
+        links,
+        notes=notes,
+        converted=analysis.converted,
     )
     _verify(analysis, change, values, body)
     return change
+
+
+def convert_body(body: str) -> tuple[str, list[str]]:
+    """A body written for another host, made to render as it did there, and what changed.
+
+    Two-space nested lists are indented by four (Python-Markdown nests only those), and
+    other tools' table-of-contents tokens, which would show as text, are removed; code is
+    never touched (dialects).
+    """
+    notes: list[str] = []
+    body, nested = dialects.nest_lists(body)
+    if nested:
+        notes.append(
+            f"indented {nested} line{'s' if nested > 1 else ''} of two-space nested lists "
+            "by four spaces"
+        )
+    body, markers = dialects.strip_toc_markers(body)
+    if markers:
+        notes.append(
+            f"removed {markers} table-of-contents marker{'s' if markers > 1 else ''} "
+            "(the site has its own)"
+        )
+    return body, notes
 
 
 def _render(value: Any) -> str:
@@ -507,7 +541,9 @@ def adopt(
         a.remove = is_empty_section_page(a)
     keep = [a for a in analyses if not a.remove]
     missing: list[str] = []
-    if options.owner is None and any("owner" not in a.data for a in keep):
+    if options.owner is None and any(
+        "owner" not in a.data and sourcesite.owner_of(a.data) is None for a in keep
+    ):
         missing.append("--owner")
     if not options.severity and any("severity" not in a.data for a in keep):
         missing.append("--severity")
@@ -527,19 +563,9 @@ def adopt(
         if a.remove:
             changes.append(Change(a.path, a.shown, a.text, None))
             continue
-        values: dict[str, Any] = {}
+        values = fill(a, root, options)
         if "id" not in a.data:
-            values["id"] = next(fresh)
-        if "title" not in a.data:
-            values["title"] = first_heading(a.body) or a.path.stem
-        if "service" not in a.data:
-            values["service"] = options.service or a.path.resolve().parent.name
-        if "owner" not in a.data:
-            values["owner"] = options.owner
-        if "severity" not in a.data:
-            values["severity"] = list(options.severity)
-        if "last_reviewed" not in a.data:
-            values["last_reviewed"] = git_date(a.path) or options.today
+            values = {"id": next(fresh), **values}
         try:
             changes.append(plan(a, values, known, options.convert_hugo_links))
         except AdoptError as exc:
@@ -547,6 +573,66 @@ def adopt(
     order = {path: i for i, path in enumerate(files)}
     changes.sort(key=lambda c: order[c.path])
     return Plan(changes, errors, missing, skips)
+
+
+def title_of(a: Analysis, options: Options) -> str:
+    """The document's first H1, else its title in the old site's nav, else its name in words."""
+    heading = first_heading(a.body)
+    if heading:
+        return heading
+    origin = options.origin(a.path)
+    rel = options.site.rel(origin) if origin is not None else None
+    entry = options.site.nav.get(rel) if rel is not None else None
+    if entry is not None and entry.title:
+        return entry.title
+    stem = a.path.stem
+    if stem in ("index", "_index", "README"):
+        parent = a.path.parent.name
+        return sourcesite.words(parent) if parent else "Home"
+    return sourcesite.words(stem)
+
+
+def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
+    """The fields a file lacks, from its own content and history first, flags last."""
+    data = a.data
+    values: dict[str, Any] = {}
+    if "title" not in data:
+        values["title"] = title_of(a, options)
+    if "summary" not in data:
+        for key in ("description", "summary", "abstract"):
+            text = data.get(key)
+            if isinstance(text, str) and text.strip():
+                values["summary"] = " ".join(text.split())
+                break
+    if "service" not in data:
+        # A folder gives the service; --service fills only files directly in runbooks/.
+        parent = a.path.resolve().parent
+        in_top = parent == (root / load.RUNBOOK_DIR).resolve()
+        values["service"] = options.service if in_top else parent.name
+    if "owner" not in data:
+        values["owner"] = sourcesite.owner_of(data) or options.owner
+    if "severity" not in data:
+        values["severity"] = list(options.severity)
+    origin = options.origin(a.path)
+    if "last_reviewed" not in data:
+        found = sourcesite.review_date(data)
+        day = found[1] if found else (sourcesite.git_date(origin) if origin else None)
+        # Never the day of the import: with no history, the runbook is marked never reviewed.
+        values["last_reviewed"] = day if day is not None else "never"
+    if "tags" not in data:
+        for key in ("keywords", "categories"):
+            tags = data.get(key)
+            if isinstance(tags, list) and tags and all(isinstance(t, str) for t in tags):
+                values["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+                break
+    if "symptoms" not in data and (alert := sourcesite.alert_name(a.path.stem)):
+        values["symptoms"] = [alert]
+    if "old_paths" not in data and origin is not None:
+        own = oldpaths.page_path(a.path.resolve().relative_to(root.resolve()).as_posix())
+        found_paths = [p for p in options.site.addresses(origin, data) if p != own]
+        if found_paths:
+            values["old_paths"] = found_paths
+    return {k: values[k] for k in ADDED_FIELDS if k in values and values[k] not in ([], None)}
 
 
 def write(change: Change) -> None:
@@ -609,6 +695,22 @@ def _run(args: argparse.Namespace) -> int:
     not_md = [str(p) for p in paths if p.is_file() and p.suffix != ".md"]
     if not_md:
         return fail(f"not a Markdown (.md) file: {', '.join(not_md)}")
+    site = sourcesite.Site()
+    source = Path(args.source) if args.source else None
+    if source is not None:
+        if len(paths) != 1:
+            return fail("--source: give one PATH, the copy of the source folder or file")
+        if not source.exists():
+            return fail(f"--source: no such file or directory: {source}")
+    if args.source_config:
+        if source is None:
+            return fail("--source-config needs --source (the folder the files came from)")
+        try:
+            site = sourcesite.mkdocs_site(Path(args.source_config))
+        except sourcesite.SiteError as exc:
+            return fail(str(exc))
+    elif source is not None:
+        site = sourcesite.hugo_site(source)
     files, skips = select(paths, root)
     for skip in skips:
         print(skip.line(), file=sys.stderr)
@@ -623,6 +725,9 @@ def _run(args: argparse.Namespace) -> int:
         service=args.service.strip() if args.service else None,
         keep_unknown=args.keep_unknown,
         convert_hugo_links=args.convert_hugo_links,
+        source=source,
+        base=paths[0] if source is not None else None,
+        site=site,
     )
     shown = {p: display_path(p) for p in files}
     # Locked from reading the ids in use until the new ones are written: a parallel `new` or
@@ -691,7 +796,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--service",
-        help="service of files that have none (default: the name of the file's folder)",
+        help="service of files directly in runbooks/, which have no service folder (a file "
+        "in a folder takes the folder's name)",
     )
     p.add_argument(
         "--keep-unknown",
@@ -705,6 +811,18 @@ def register(sub: Any) -> None:
         help="rewrite Hugo's relative ref/relref shortcodes in the bodies as plain Markdown "
         "links (the only change adopt ever makes to a body)",
     )
+    p.add_argument(
+        "--source",
+        metavar="DIR",
+        help="the folder (or file) PATH was copied from, in the old site's tree: its git "
+        "history gives last_reviewed, its place under Hugo's content/ (or --source-config's "
+        "docs_dir) the old addresses kept in old_paths",
+    )
+    p.add_argument(
+        "--source-config",
+        metavar="MKDOCS_YML",
+        help="the old MkDocs site's mkdocs.yml: its nav gives titles, its docs_dir addresses",
+    )
     p.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
-    add_root_today(p, "last_reviewed for files outside git")
+    add_root_today(p, "unused: kept for scripts (adopt never stamps today as a review date)")
     p.set_defaults(func=_run)

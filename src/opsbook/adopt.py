@@ -625,7 +625,8 @@ def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
             if isinstance(tags, list) and tags and all(isinstance(t, str) for t in tags):
                 values["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
                 break
-    if "symptoms" not in data and (alert := sourcesite.alert_name(a.path.stem)):
+    alert = sourcesite.alert_name(a.path.stem, first_heading(a.body))
+    if "symptoms" not in data and alert:
         values["symptoms"] = [alert]
     if "old_paths" not in data and origin is not None:
         own = oldpaths.page_path(a.path.resolve().relative_to(root.resolve()).as_posix())

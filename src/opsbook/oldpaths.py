@@ -134,18 +134,28 @@ def redirect_key(old: str, use_directory_urls: bool = True) -> str | None:
     return f"{inner}/index.md" if inner else "index.md"
 
 
-def redirect_maps(handbook: Handbook, use_directory_urls: bool = True) -> dict[str, str]:
+def redirect_maps(
+    handbook: Handbook, use_directory_urls: bool = True, case_insensitive: bool = False
+) -> dict[str, str]:
     """The `redirect_maps` option of the mkdocs-redirects plugin for a handbook.
 
     Keys are old paths as the plugin wants them (redirect_key); values are the documents'
     source paths, which the plugin resolves to their pages (relative links, so the site works
     under any base URL). Read from the documents' data: call it before lint.release_sources.
+
+    case_insensitive: the site is written to a file system that does not tell KubePod/ from
+    kubepod/ (macOS, Windows). There a redirect whose page is the document's own page but
+    for case would overwrite that page with a redirect to itself; it is left out, as the
+    server already answers the old address with the page.
     """
     maps: dict[str, str] = {}
     for old, rel in old_paths(handbook).items():
         key = redirect_key(old, use_directory_urls)
-        if key is not None:
-            maps.setdefault(key, rel)
+        if key is None:
+            continue
+        if case_insensitive and old.lower() == page_path(rel).lower():
+            continue
+        maps.setdefault(key, rel)
     return maps
 
 

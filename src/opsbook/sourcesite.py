@@ -266,9 +266,16 @@ def words(stem: str) -> str:
 
 # An alert's name: one word of letters and digits with capitals inside (KubePodCrashLooping,
 # etcdMembersDown, NodeRAIDDegraded); not a file name of words (severity_levels, disk-full).
-_ALERT = re.compile(r"^[a-z]*[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*$")
+_CAMEL = re.compile(r"^[a-z]*[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*$")
+_WORD = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
 
-def alert_name(stem: str) -> str | None:
-    """The alert a runbook is named after, if its file name is an alert's name."""
-    return stem if _ALERT.match(stem) else None
+def alert_name(stem: str, heading: str | None = None) -> str | None:
+    """The alert a runbook is named after, if its file name is an alert's name.
+
+    A CamelCase name is one; a single capitalised word (Watchdog, InfoInhibitor's kin) only
+    when the runbook's heading is that same word, as alert runbooks are headed.
+    """
+    if _CAMEL.match(stem) or (_WORD.match(stem) and heading == stem):
+        return stem
+    return None

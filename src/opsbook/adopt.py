@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import fnmatch
 import os
 import re
 import sys
@@ -32,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import dialects, fsutil, load, oldpaths, schemas, sourcesite, yamlsafe
+from opsbook import dialects, fsutil, links, load, oldpaths, schemas, sourcesite, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -107,10 +108,18 @@ class Change:
     known_id: str | None = None  # already an opsbook runbook: left alone
     notes: list[str] = field(default_factory=list)  # other changes to the body, said as done
     converted: str = ""
+    dest: Path | None = None  # a page, not a runbook: written there (under docs/), path removed
+    dest_shown: str = ""
+    kept: Path | None = None  # the file that was at dest, kept beside it
+    top: Path | None = None  # folders emptied by the move are removed up to here
+
+    @property
+    def moved(self) -> bool:
+        return self.dest is not None
 
     @property
     def changed(self) -> bool:
-        return self.new != self.old
+        return self.new != self.old or self.dest is not None
 
     def summary(self) -> str:
         if self.new is None:
@@ -123,6 +132,8 @@ class Change:
         if not self.changed:
             return f"{self.shown}: already adopted, unchanged"
         parts = []
+        if self.dest is not None:
+            parts.append(f"moved to {self.dest_shown} (a page of the site, not a runbook)")
         if self.converted:
             parts.append(f"rewrote its {self.converted} frontmatter as YAML")
         if self.added:
@@ -137,7 +148,7 @@ class Change:
     def diff(self) -> str:
         old = self.old.splitlines(keepends=True)
         new = [] if self.new is None else self.new.splitlines(keepends=True)
-        to = "/dev/null" if self.new is None else f"b/{self.shown}"
+        to = "/dev/null" if self.new is None else f"b/{self.dest_shown or self.shown}"
         lines = difflib.unified_diff(old, new, f"a/{self.shown}", to)
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -157,6 +168,25 @@ class Options:
     source: Path | None = None
     base: Path | None = None
     site: sourcesite.Site = field(default_factory=sourcesite.Site)
+    # Patterns (fnmatch, on the path below the given PATH) of the documents that are pages
+    # of the site (guides, process pages, a home page), not runbooks: they go to docs/.
+    pages: list[str] = field(default_factory=list)
+
+    def is_page(self, path: Path) -> bool:
+        if not self.pages:
+            return False
+        base = (self.base or path.parent).resolve()
+        real = path.resolve()
+        rel = real.relative_to(base).as_posix() if real.is_relative_to(base) else path.name
+        return any(
+            fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(path.name, p) for p in self.pages
+        )
+
+    def page_rel(self, path: Path) -> str:
+        """Where a page goes under docs/: its path below the given PATH, as on its old site."""
+        base = (self.base or path.parent).resolve()
+        real = path.resolve()
+        return real.relative_to(base).as_posix() if real.is_relative_to(base) else path.name
 
     def origin(self, path: Path) -> Path | None:
         """The file path was copied from, if the source is known."""
@@ -539,6 +569,13 @@ def adopt(
             )
     for a in analyses:
         a.remove = is_empty_section_page(a)
+    pages = [a for a in analyses if not a.remove and options.is_page(a.path)]
+    for a in pages:
+        try:
+            changes.append(plan_page(a, root, options))
+        except AdoptError as exc:
+            errors[a.path] = str(exc)
+    analyses = [a for a in analyses if a not in pages]
     keep = [a for a in analyses if not a.remove]
     missing: list[str] = []
     if options.owner is None and any(
@@ -573,6 +610,122 @@ def adopt(
     order = {path: i for i, path in enumerate(files)}
     changes.sort(key=lambda c: order[c.path])
     return Plan(changes, errors, missing, skips)
+
+
+def plan_page(a: Analysis, root: Path, options: Options) -> Change:
+    """A page (not a runbook) moved to docs/: its fields kept, a title added if it has none
+    (from its old site's nav, else its name), the body converted like a runbook's."""
+    rel = options.page_rel(a.path)
+    docs = links.docs_dir(root)
+    link = fsutil.symlink_on_the_way(docs, rel)
+    if link is not None:
+        raise AdoptError(f"{link} is a symbolic link: a page is never written through one")
+    values: dict[str, Any] = {}
+    if "title" not in a.data and not first_heading(a.body):
+        values["title"] = title_of(a, options)
+    change = plan(a, values, None, options.convert_hugo_links)
+    change.dest = docs / rel
+    change.dest_shown = display_path(change.dest)
+    change.top = root / load.RUNBOOK_DIR
+    return change
+
+
+def nav_entries(options: Options, moved: dict[str, str]) -> list[Any]:
+    """The old site's nav for the pages moved to docs/ ({old docs path: new docs path}), in
+    its order and sections; pages it did not list are left out of it, as they were."""
+
+    def walk(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str):
+                if item in moved:
+                    out.append(moved[item])
+            elif isinstance(item, dict):
+                for title, value in item.items():
+                    if isinstance(value, str) and value in moved:
+                        out.append({str(title): moved[value]})
+                    elif isinstance(value, list) and (inner := walk(value)):
+                        out.append({str(title): inner})
+        return out
+
+    return walk(options.site.nav_tree)
+
+
+_TOP_KEY = re.compile(r"^[^\s#-]")
+
+
+def with_nav(config: str, entries: list[Any]) -> str | None:
+    """mkdocs.yml's text with entries put first in its top-level `nav:` (entries whose page
+    the nav already lists are left out); None if it has no such nav."""
+    lines = config.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"^nav:\s*(#.*)?$", line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
+    listed = set(re.findall(r"[\w./-]+\.md", "".join(lines[start + 1 : end])))
+
+    def prune(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str):
+                if item not in listed:
+                    out.append(item)
+            elif isinstance(item, dict):
+                title, value = next(iter(item.items()))
+                if isinstance(value, list):
+                    if inner := prune(value):
+                        out.append({title: inner})
+                elif value not in listed:
+                    out.append(item)
+        return out
+
+    kept = prune(entries)
+    if not kept:
+        return config
+    dumped = yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    block = "  # opsbook adopt: the old site's pages, in its order\n" + "".join(
+        "  " + line for line in dumped.splitlines(keepends=True)
+    )
+    # After the first entry when it is the home page: the home stays first.
+    insert = start + 1
+    first = lines[insert] if insert < len(lines) else ""
+    if re.match(r"^\s*-\s*(Home:\s*)?['\"]?index\.md", first):
+        insert += 1
+    return "".join([*lines[:insert], block, *lines[insert:]])
+
+
+def update_nav(
+    root: Path, changes: Sequence[Change], options: Options, failed: dict[Path, str]
+) -> str | None:
+    """Put the old site's nav of the pages moved to docs/ into mkdocs.yml; what was done."""
+    moved: dict[str, str] = {}
+    for change in changes:
+        if change.dest is None or change.path in failed:
+            continue
+        origin = options.origin(change.path)
+        old = options.site.rel(origin) if origin is not None else None
+        if old is not None:
+            moved[old] = options.page_rel(change.path)
+    if not moved or not options.site.nav_tree:
+        return None
+    config = root / "mkdocs.yml"
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    new = with_nav(text, nav_entries(options, moved)) if text is not None else None
+    if new is None:
+        return (
+            f"opsbook: {display_path(config)} has no top-level nav: the pages moved to docs/ "
+            "are in the site, and in the nav once you list them there"
+        )
+    if new == text:
+        return None
+    try:
+        fsutil.atomic_write(config, new.encode("utf-8"))
+    except fsutil.WriteError as exc:
+        return f"opsbook: error: {display_path(config)}: nav not written: {exc.reason}"
+    return f"{display_path(config)}: added the old site's nav of {len(moved)} pages, in its order"
 
 
 def title_of(a: Analysis, options: Options) -> str:
@@ -646,8 +799,27 @@ def write(change: Change) -> None:
         except OSError as exc:
             raise fsutil.WriteError(change.path, fsutil.reason(exc)) from None
         return
-    data = ("\ufeff" if change.bom else "") + change.new
-    fsutil.atomic_write(change.path, data.encode("utf-8"))
+    data = (("\ufeff" if change.bom else "") + change.new).encode("utf-8")
+    if change.dest is None:
+        fsutil.atomic_write(change.path, data)
+        return
+    # A page: written to docs/ first (an existing different file there kept beside it as
+    # NAME.orig), then removed from runbooks/; a failure leaves the runbooks/ copy.
+    change.dest.parent.mkdir(parents=True, exist_ok=True)
+    if change.dest.exists() and change.dest.read_bytes() != data:
+        change.kept = fsutil.keep_copy(change.dest)
+    fsutil.atomic_write(change.dest, data)
+    try:
+        change.path.unlink()
+    except OSError as exc:
+        raise fsutil.WriteError(change.path, fsutil.reason(exc)) from None
+    folder = change.path.parent
+    while change.top is not None and folder.resolve() != change.top.resolve():
+        try:
+            folder.rmdir()  # only when empty: a folder with anything else in it stays
+        except OSError:
+            break
+        folder = folder.parent
 
 
 def write_all(changes: Iterable[Change]) -> dict[Path, str]:
@@ -729,7 +901,10 @@ def _run(args: argparse.Namespace) -> int:
         source=source,
         base=paths[0] if source is not None else None,
         site=site,
+        pages=list(args.pages or []),
     )
+    if options.pages and options.base is None:
+        options.base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     shown = {p: display_path(p) for p in files}
     # Locked from reading the ids in use until the new ones are written: a parallel `new` or
     # `adopt` must not hand out the same ids.
@@ -745,6 +920,7 @@ def _run(args: argparse.Namespace) -> int:
                 f"--severity {defined[-1] if defined else 'P3'})"
             )
         failed = {} if args.dry_run else write_all(result.changes)
+        nav_note = None if args.dry_run else update_nav(root, result.changes, options, failed)
     for skip in result.skips:
         print(skip.line(), file=sys.stderr)
     for change in result.changes:
@@ -754,6 +930,10 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"opsbook: {change.summary()}", file=sys.stderr)
         elif change.path not in failed:
             print(change.summary())
+            if change.kept is not None:
+                print(f"{change.dest_shown}: the file that was there is kept as {change.kept.name}")
+    if nav_note is not None:
+        print(nav_note, file=sys.stderr if nav_note.startswith("opsbook:") else sys.stdout)
     for path, message in result.errors.items():
         print(f"opsbook: error: {shown.get(path, path)}: not adopted: {message}", file=sys.stderr)
     for path, why in failed.items():
@@ -823,6 +1003,15 @@ def register(sub: Any) -> None:
         "--source-config",
         metavar="MKDOCS_YML",
         help="the old MkDocs site's mkdocs.yml: its nav gives titles, its docs_dir addresses",
+    )
+    p.add_argument(
+        "--pages",
+        action="append",
+        metavar="PATTERN",
+        help="documents that are pages of the site, not runbooks (guides, process pages, a "
+        "home page): a pattern on the path below PATH ('*' for all, 'before/*', 'index.md'); "
+        "repeat for several. They are moved to docs/ at the same path, keeping their fields, "
+        "and the old site's nav (--source-config) is added to mkdocs.yml",
     )
     p.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     add_root_today(p, "unused: kept for scripts (adopt never stamps today as a review date)")

@@ -29,7 +29,7 @@ from opsbook import oldpaths
 class TOMLHandler(BaseHandler):
     """Hugo's `+++` TOML frontmatter, read with tomllib (never written: adopt writes YAML)."""
 
-    FM_BOUNDARY = re.compile(r"^\+{3}\s*$", re.MULTILINE)
+    FM_BOUNDARY = re.compile(r"^\+{3}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
 
     def load(self, fm: str, **kwargs: Any) -> Any:

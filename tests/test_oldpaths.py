@@ -280,3 +280,13 @@ def test_redirect_maps_give_working_redirect_pages(opsbook: Opsbook, tmp_path: P
     page = site / "runbooks/kubernetes/kubepodcrashlooping/index.html"
     assert 'url=../KubePodCrashLooping/"' in page.read_text()
     assert (site / "runbooks/kubernetes/KubePodCrashLooping/index.html").is_file()
+
+
+def test_an_old_path_cannot_be_where_a_file_of_the_site_is(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    handbook.write("docs/assets/logo.png", b"png")
+    handbook.write("runbooks/a/one.md", runbook(["/assets/logo.png/"], id="RB-0100"))
+    run = opsbook("lint", "--format", "json", "--today", TODAY, cwd=handbook.root)
+    assert [(p["rule"], p["line"]) for p in run.json()] == [("old-path-shadows", 10)]  # type: ignore[union-attr]
+    assert "the address of assets/logo.png" in run.json()[0]["message"]  # type: ignore[index]

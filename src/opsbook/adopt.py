@@ -1,12 +1,22 @@
 """`opsbook adopt`: bring existing Markdown runbooks under the handbook format.
 
-The frontmatter is edited as text, never re-dumped: missing required fields are appended as
-new lines, so existing keys keep their order, their quoting and their comments, and the body
-is not touched at all. Keys that are not in the runbook schema (Hugo's `weight`, `aliases`,
-...) are commented out in place, under a note, so that nothing is lost and the collection
-lints clean; `--keep-unknown` leaves them as they are (for a handbook whose own schema allows
-them). A Hugo section page (`_index.md`) with no body is navigation only and is removed; one
-with a body is adopted like any other runbook.
+The frontmatter is edited as text, never re-dumped: missing fields are appended as new lines,
+so existing keys keep their order, their quoting and their comments. (A TOML or JSON
+frontmatter is read with python-frontmatter and written anew as YAML lines, the same fields in
+the same order.) Keys that are not in the runbook schema (Hugo's `weight`, `aliases`, ...) are
+commented out in place, under a note, so that nothing is lost and the collection lints clean;
+`--keep-unknown` leaves them as they are (for a handbook whose own schema allows them). A Hugo
+section page (`_index.md`) with no body is navigation only and is removed; one with a body is
+adopted like any other runbook.
+
+What the content already says is kept (sourcesite): its title (or the old nav's, or its name
+in words), description, owner, tags and review or change date; with `--source`, the source
+repository's last change to the file and the addresses the old site served (`old_paths`).
+With no history at all a runbook is `last_reviewed: never`, never the day of the import.
+Bodies are changed only where Markdown written for another host would not render as meant
+(dialects: two-space nested lists, table-of-contents tokens; Hugo links when asked), outside
+code, and each change is said. Documents matching `--pages` are pages of the site, not
+runbooks: they move to docs/ and the old site's nav goes into mkdocs.yml.
 
 Every edit is checked before it is written: the new frontmatter must parse, and read back as
 the old keys (less the commented-out ones) plus the added fields.
@@ -958,10 +968,14 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "adopt",
         help="add the missing frontmatter fields to existing Markdown runbooks",
-        description="Bring existing Markdown runbooks under the handbook format without "
-        "touching their bodies: add the missing required fields (id, title, service, owner, "
-        "severity, last_reviewed) as new frontmatter lines, keep every existing key in its "
-        "order with its comments, and comment out keys the schema does not allow. Empty Hugo "
+        description="Bring existing Markdown runbooks under the handbook format: add the "
+        "missing required fields (id, title, service, owner, severity, last_reviewed) as new "
+        "frontmatter lines, from what the content and its source say first (title, "
+        "description, review dates, owner, tags, old addresses; TOML and JSON frontmatter "
+        "too), keep every existing key in its order with its comments, and comment out keys "
+        "the schema does not allow. Bodies change only where Markdown of another host would "
+        "not render as meant (two-space nested lists, table-of-contents tokens), outside "
+        "code, each change said. Empty Hugo "
         "section pages (_index.md) are removed. Directories are searched for *.md files. Only "
         "files under the handbook's runbooks/ whose frontmatter has no opsbook id (RB-N) yet "
         "are changed; anything else (postmortems/, docs/, paths outside the handbook, "

@@ -174,9 +174,12 @@ def check(handbook: Handbook) -> Iterator[Problem]:
     declared = [(rb, _declared(rb)) for rb in handbook.runbooks]
     if not any(paths for _rb, paths in declared):
         return
+    others: set[str] = set()  # images, scripts: a redirect folder cannot be where a file is
     for rel in sorted(links.site_files(handbook.root, documents)):
         if rel.endswith(".md"):
             pages.setdefault(page_path(rel), rel)
+        else:
+            others.add(rel)
     claimed: dict[str, Runbook] = {}
     for runbook, paths in declared:
         own = page_path(runbook.rel)
@@ -196,7 +199,10 @@ def check(handbook: Handbook) -> Iterator[Problem]:
                 continue
             claimed[n] = runbook
             page = pages.get(n)
-            top = n.strip("/").split("/", 1)[0]
+            parts = n.strip("/").split("/")
+            blocked = ("/".join(parts[: i + 1]) for i in range(len(parts)))
+            page = page or next((f for f in blocked if f in others), None)
+            top = parts[0]
             if page is not None or (top in ("services", "decision-trees") and n.count("/") > 2):
                 what = page if page is not None else "a generated page"
                 yield _problem(

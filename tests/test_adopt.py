@@ -645,3 +645,13 @@ def test_pages_go_to_docs_with_their_fields_and_nav_titles(
         "  # opsbook adopt: the old site's pages, in its order\n"
         "  - Before:\n    - Severity Levels: before/severity_levels.md\n"
     )
+
+
+def test_a_date_to_come_is_no_review(opsbook: Opsbook, handbook: Handbook) -> None:
+    path = handbook.write("runbooks/node/later.md", "---\ndate: 2027-01-01\n---\n# Later\n")
+    run = opsbook(
+        "adopt", str(path), "--owner", "sre", "--severity", "P2", "--today", TODAY,
+        cwd=handbook.root,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(path)[0])["last_reviewed"] == "never"

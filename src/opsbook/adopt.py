@@ -779,6 +779,8 @@ def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
     origin = options.origin(a.path)
     if "last_reviewed" not in data:
         found = sourcesite.review_date(data)
+        if found is not None and found[1] > options.today:
+            found = None  # a date to come (a scheduled publication) is no review
         day = found[1] if found else (sourcesite.git_date(origin) if origin else None)
         # Never the day of the import: with no history, the runbook is marked never reviewed.
         values["last_reviewed"] = day if day is not None else "never"
@@ -1028,5 +1030,5 @@ def register(sub: Any) -> None:
         "and the old site's nav (--source-config) is added to mkdocs.yml",
     )
     p.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
-    add_root_today(p, "unused: kept for scripts (adopt never stamps today as a review date)")
+    add_root_today(p, "the day after which a page's date is no review (never stamped as one)")
     p.set_defaults(func=_run)

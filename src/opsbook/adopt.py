@@ -101,6 +101,7 @@ class Analysis:
     body: str
     remove: bool = False
     converted: str = ""  # "TOML" or "JSON": the frontmatter is written anew as YAML
+    notes: list[str] = field(default_factory=list)  # what adopt could not keep, said
 
 
 @dataclass
@@ -470,7 +471,7 @@ def plan(
         commented,
         analysis.bom,
         links,
-        notes=notes,
+        notes=[*notes, *analysis.notes],
         converted=analysis.converted,
     )
     _verify(analysis, change, values, body)
@@ -796,8 +797,13 @@ def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
     if "old_paths" not in data and origin is not None:
         own = oldpaths.page_path(a.path.resolve().relative_to(root.resolve()).as_posix())
         found_paths = [p for p in options.site.addresses(origin, data) if p != own]
+        # The home page and the generated lists answer there: a redirect would replace them.
+        taken = {"/", *(f"/{name}/" for name in links.GENERATED_TOPS)}
         if found_paths:
-            values["old_paths"] = found_paths
+            values["old_paths"] = [p for p in found_paths if p not in taken]
+        for p in found_paths:
+            if p in taken:
+                a.notes.append(f"did not keep the old address {p} (a handbook page is there)")
     return {k: values[k] for k in ADDED_FIELDS if k in values and values[k] not in ([], None)}
 
 

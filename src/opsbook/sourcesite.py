@@ -64,6 +64,12 @@ def other_frontmatter(text: str) -> tuple[str, dict[str, Any], str] | None:
         handler, kind = JSONHandler(), "JSON"
     else:
         return None
+    closing = "+++" if kind == "TOML" else "}"
+    if not any(line.rstrip() == closing for line in text.splitlines()[1:]):
+        raise FrontmatterError(
+            f"its {kind} frontmatter opened on line 1 is never closed: add a line "
+            f"'{closing}' after the last field"
+        )
     try:
         fm, body = handler.split(text)
         data = handler.load(fm)

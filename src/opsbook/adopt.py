@@ -1012,12 +1012,12 @@ def register(sub: Any) -> None:
         "--convert-hugo-links",
         action="store_true",
         help="rewrite Hugo's relative ref/relref shortcodes in the bodies as plain Markdown "
-        "links (the only change adopt ever makes to a body)",
+        "links (outside code only)",
     )
     p.add_argument(
         "--source",
         metavar="DIR",
-        help="the folder (or file) PATH was copied from, in the old site's tree: its git "
+        help="the folder (or file) the one PATH is a copy of, in the old site's tree: its git "
         "history gives last_reviewed, its place under Hugo's content/ (or --source-config's "
         "docs_dir) the old addresses kept in old_paths",
     )

@@ -85,10 +85,13 @@ def test_adopt_keeps_keys_order_comments_and_body(opsbook: Opsbook, handbook: Ha
     assert data["id"] == "RB-0002"  # the fixture has RB-0001
     assert data["service"] == "node"  # the folder's name
     assert data["severity"] == ["P2"]
-    assert str(data["last_reviewed"]) == TODAY  # not in git: today
+    # No history to take it from: never reviewed, never today (issue 16).
+    assert data["last_reviewed"] == "never"
     lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=handbook.root)
     assert lint.code == 0, lint.out
-    assert lint.json() == []
+    assert [(p["path"], p["rule"], p["level"]) for p in lint.json()] == [
+        ("runbooks/node/disk-full.md", "never-reviewed", "warning")
+    ]
 
 
 def test_adopt_without_frontmatter_takes_the_heading(opsbook: Opsbook, handbook: Handbook) -> None:
@@ -116,10 +119,11 @@ def test_adopt_without_frontmatter_takes_the_heading(opsbook: Opsbook, handbook:
     assert body == original
     data = yaml.safe_load(head)
     assert data["title"] == "Queue: backlog growing"
-    assert data["service"] == "jobs"
+    # The folder gives the service; --service fills only files with no folder (issue 16).
+    assert data["service"] == "queue"
     assert data["owner"] == "team: queue"
     assert data["severity"] == ["P1", "P2"]
-    assert yaml.safe_load(split(bare)[0])["title"] == "no-heading"
+    assert yaml.safe_load(split(bare)[0])["title"] == "No heading"  # the name in words
     ids = {yaml.safe_load(split(p)[0])["id"] for p in (path, bare)}
     assert ids == {"RB-0002", "RB-0003"}
     assert opsbook("lint", "--today", TODAY, cwd=handbook.root).code == 0
@@ -177,32 +181,41 @@ def test_empty_section_pages_are_removed_others_adopted(
     assert "runbooks/api/roll-back.md: already adopted, unchanged" in run.out
 
 
-def test_last_reviewed_is_the_last_commit_date(opsbook: Opsbook, handbook: Handbook) -> None:
+def test_last_reviewed_is_the_source_repositorys_last_change(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    """The file's last change in the repository it came from; the import commit counts not."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    path = handbook.write("runbooks/api/old.md", "# Old runbook\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    env = {
-        "GIT_COMMITTER_DATE": "2026-08-01T12:00:00+00:00",
-        "GIT_AUTHOR_DATE": "2026-08-01T12:00:00+00:00",
-        "PATH": "/usr/bin:/bin",
-    }
-    subprocess.run(["git", "init", "-q"], cwd=handbook.root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=handbook.root, check=True)
-    subprocess.run([*git, "commit", "-qm", "old"], cwd=handbook.root, check=True, env=env)
-    run = opsbook(
-        "adopt",
-        str(path),
-        "--owner",
-        "sre",
-        "--severity",
-        "P1",
-        "--today",
-        TODAY,
-        cwd=handbook.root,
-    )
+
+    def commit(where: Path, day: str) -> None:
+        env = {
+            "GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00",
+            "GIT_AUTHOR_DATE": f"{day}T12:00:00+00:00",
+        }
+        env["PATH"] = "/usr/bin:/bin"
+        subprocess.run(["git", "init", "-q"], cwd=where, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=where, check=True)
+        subprocess.run([*git, "commit", "-qm", "c"], cwd=where, check=True, env=env)
+
+    source = tmp_path / "old-site" / "content" / "runbooks"
+    source.mkdir(parents=True)
+    (source / "Old.md").write_text("# Old runbook\n")
+    commit(tmp_path / "old-site", "2026-08-01")
+    path = handbook.write("runbooks/api/old.md", "# Old runbook\n")
+    other = handbook.write("runbooks/api/other.md", "# Other\n")
+    commit(handbook.root, "2026-09-10")  # the import: not a review
+    flags = ("--owner", "sre", "--severity", "P1", "--today", TODAY)
+    run = opsbook("adopt", str(path), "--source", str(source / "Old.md"), *flags, cwd=handbook.root)
     assert run.code == 0, run.err
-    assert str(yaml.safe_load(split(path)[0])["last_reviewed"]) == "2026-08-01"
+    data = yaml.safe_load(split(path)[0])
+    assert str(data["last_reviewed"]) == "2026-08-01"
+    # Hugo served it lower-cased under content/: that address is kept.
+    assert data["old_paths"] == ["/runbooks/old/"]
+    run = opsbook("adopt", str(other), *flags, cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(other)[0])["last_reviewed"] == "never"
 
 
 def test_missing_flags_and_bad_severity_fail_before_writing(
@@ -316,14 +329,19 @@ def test_adopt_prometheus_operator_runbooks(opsbook: Opsbook, empty_handbook: Ha
 
     lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=empty_handbook.root)
     assert lint.code == 0, lint.out[:2000]
-    assert lint.json() == []
     adopted = sorted(runbooks.rglob("*.md"))
+    # No history in the copy: every runbook is never reviewed, and lint says so (issue 16).
+    rel = {p.relative_to(empty_handbook.root).as_posix() for p in adopted}
+    assert {p["rule"] for p in lint.json()} == {"never-reviewed"}
+    assert {p["path"] for p in lint.json()} == rel
     sections = [p for p in originals if p.name == "_index.md"]
     assert len(adopted) == len(originals) - len(sections)
     ids = set()
     for path in adopted:
         before = originals[path.relative_to(runbooks)]
-        assert body_of(path.read_text()) == body_of(before), path  # bodies untouched
+        # Bodies keep every line; only two-space nested lists are indented by four.
+        new_lines = body_of(path.read_text()).splitlines()
+        assert [x.strip() for x in new_lines] == [x.strip() for x in body_of(before).splitlines()]
         data = yaml.safe_load(split(path)[0])
         ids.add(data["id"])
         assert data["service"] == path.parent.name
@@ -370,7 +388,8 @@ def adopt_and_build(opsbook: Opsbook, tmp_path: Path, *flags: str) -> Path:
     assert run.code == 0, run.err
     lint = opsbook("lint", "--format", "json", "--today", TODAY, cwd=root)
     assert lint.code == 0, lint.out[:2000]
-    assert lint.json() == []
+    # Copied without history: each adopted runbook is never reviewed (a warning), nothing else.
+    assert {p["rule"] for p in lint.json()} == {"never-reviewed"}  # type: ignore[union-attr]
     site = tmp_path / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
@@ -531,3 +550,108 @@ def test_adopt_skips_symlinked_runbooks(opsbook: Opsbook, handbook: Handbook) ->
     assert outside.read_text() == "# Outside\n"
     assert (handbook.root / "runbooks" / "api" / "link.md").is_symlink()
     assert "runbooks/api/link.md: skipped: it is a symbolic link" in run.err
+
+
+def test_toml_and_json_frontmatter_are_read_and_written_as_yaml(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    toml = handbook.write(
+        "runbooks/node/disk.md",
+        '+++\ntitle = "Disk full"\nweight = 3\nlastmod = 2026-07-01T10:00:00Z\n'
+        'description = "What to do when a disk fills."\ntags = ["disk"]\n+++\n\nBody.\n',
+    )
+    json_doc = handbook.write(
+        "runbooks/node/cpu.md",
+        '{\n  "title": "CPU high",\n  "author": "node-team",\n  "date": "2026-06-02"\n}\n\nText.\n',
+    )
+    run = opsbook("adopt", "runbooks/node", "--owner", "sre", "--severity", "P2", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert "runbooks/node/disk.md: rewrote its TOML frontmatter as YAML" in run.out
+    assert "runbooks/node/cpu.md: rewrote its JSON frontmatter as YAML" in run.out
+    head, body = split(toml)
+    assert body == "\nBody.\n"
+    data = yaml.safe_load(head)
+    assert data["title"] == "Disk full" and data["tags"] == ["disk"]
+    assert data["summary"] == "What to do when a disk fills."  # a field the site shows
+    assert str(data["last_reviewed"]) == "2026-07-01"  # from lastmod, never today
+    assert "# weight: 3" in head and "# description:" in head  # kept as comments
+    cpu = yaml.safe_load(split(json_doc)[0])
+    assert cpu["owner"] == "node-team" and str(cpu["last_reviewed"]) == "2026-06-02"
+    assert split(json_doc)[1] == "\nText.\n"
+    assert opsbook("lint", "--today", TODAY, cwd=handbook.root).code == 0
+
+
+def test_service_flag_fills_only_files_without_a_folder(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    top = handbook.write("runbooks/loose.md", "# Loose\n")
+    foldered = handbook.write("runbooks/queue/backlog.md", "# Backlog\n")
+    run = opsbook(
+        "adopt", "runbooks", "--owner", "sre", "--severity", "P2", "--service", "misc",
+        cwd=handbook.root,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(top)[0])["service"] == "misc"
+    assert yaml.safe_load(split(foldered)[0])["service"] == "queue"
+
+
+def test_alert_runbooks_get_their_alert_as_symptom_and_markers_go(
+    opsbook: Opsbook, handbook: Handbook
+) -> None:
+    alert = handbook.write(
+        "runbooks/k8s/KubeJobFailed.md", "# KubeJobFailed\n\n[TOC]\n\n- a\n  - b\n"
+    )
+    watchdog = handbook.write("runbooks/general/Watchdog.md", "# Watchdog\n\nAlways firing.\n")
+    guide = handbook.write("runbooks/general/Overview.md", "# How we work\n")
+    run = opsbook("adopt", "runbooks", "--owner", "sre", "--severity", "P2", cwd=handbook.root)
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(alert)[0])["symptoms"] == ["KubeJobFailed"]
+    assert yaml.safe_load(split(watchdog)[0])["symptoms"] == ["Watchdog"]
+    assert "symptoms" not in yaml.safe_load(split(guide)[0])
+    assert split(alert)[1] == "# KubeJobFailed\n\n\n- a\n    - b\n"
+    assert (
+        "runbooks/k8s/KubeJobFailed.md: added id, title, service, owner, severity, "
+        "last_reviewed, symptoms; indented 1 line of two-space nested lists by four spaces; "
+        "removed 1 table-of-contents marker (the site has its own)"
+    ) in run.out
+
+
+def test_pages_go_to_docs_with_their_fields_and_nav_titles(
+    opsbook: Opsbook, handbook: Handbook, tmp_path: Path
+) -> None:
+    old = tmp_path / "old-site"
+    (old / "docs" / "before").mkdir(parents=True)
+    (old / "mkdocs.yml").write_text(
+        "site_name: Old\nnav:\n  - Start: index.md\n  - Before:\n"
+        "    - Severity Levels: before/severity_levels.md\n"
+    )
+    (old / "docs" / "before" / "severity_levels.md").write_text("---\ncover: x.png\n---\nText.\n")
+    (old / "docs" / "index.md").write_text("Welcome.\n")
+    shutil.copytree(old / "docs", handbook.root / "runbooks" / "old")
+    handbook.write("docs/index.md", "# Our home\n")
+    (handbook.root / "mkdocs.yml").write_text("site_name: H\nnav:\n  - Home: index.md\n")
+    run = opsbook(
+        "adopt", "runbooks/old", "--source", str(old / "docs"),
+        "--source-config", str(old / "mkdocs.yml"), "--pages", "*", cwd=handbook.root,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    page = handbook.root / "docs" / "before" / "severity_levels.md"
+    assert page.read_text() == "---\ncover: x.png\ntitle: Severity Levels\n---\nText.\n"
+    assert (handbook.root / "docs" / "index.md").read_text() == "---\ntitle: Start\n---\nWelcome.\n"
+    assert (handbook.root / "docs" / "index.md.orig").read_text() == "# Our home\n"
+    assert not (handbook.root / "runbooks" / "old").exists()
+    assert (handbook.root / "mkdocs.yml").read_text() == (
+        "site_name: H\nnav:\n  - Home: index.md\n"
+        "  # opsbook adopt: the old site's pages, in its order\n"
+        "  - Before:\n    - Severity Levels: before/severity_levels.md\n"
+    )
+
+
+def test_a_date_to_come_is_no_review(opsbook: Opsbook, handbook: Handbook) -> None:
+    path = handbook.write("runbooks/node/later.md", "---\ndate: 2027-01-01\n---\n# Later\n")
+    run = opsbook(
+        "adopt", str(path), "--owner", "sre", "--severity", "P2", "--today", TODAY,
+        cwd=handbook.root,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert yaml.safe_load(split(path)[0])["last_reviewed"] == "never"

@@ -1,12 +1,22 @@
 """`opsbook adopt`: bring existing Markdown runbooks under the handbook format.
 
-The frontmatter is edited as text, never re-dumped: missing required fields are appended as
-new lines, so existing keys keep their order, their quoting and their comments, and the body
-is not touched at all. Keys that are not in the runbook schema (Hugo's `weight`, `aliases`,
-...) are commented out in place, under a note, so that nothing is lost and the collection
-lints clean; `--keep-unknown` leaves them as they are (for a handbook whose own schema allows
-them). A Hugo section page (`_index.md`) with no body is navigation only and is removed; one
-with a body is adopted like any other runbook.
+The frontmatter is edited as text, never re-dumped: missing fields are appended as new lines,
+so existing keys keep their order, their quoting and their comments. (A TOML or JSON
+frontmatter is read with python-frontmatter and written anew as YAML lines, the same fields in
+the same order.) Keys that are not in the runbook schema (Hugo's `weight`, `aliases`, ...) are
+commented out in place, under a note, so that nothing is lost and the collection lints clean;
+`--keep-unknown` leaves them as they are (for a handbook whose own schema allows them). A Hugo
+section page (`_index.md`) with no body is navigation only and is removed; one with a body is
+adopted like any other runbook.
+
+What the content already says is kept (sourcesite): its title (or the old nav's, or its name
+in words), description, owner, tags and review or change date; with `--source`, the source
+repository's last change to the file and the addresses the old site served (`old_paths`).
+With no history at all a runbook is `last_reviewed: never`, never the day of the import.
+Bodies are changed only where Markdown written for another host would not render as meant
+(dialects: two-space nested lists, table-of-contents tokens; Hugo links when asked), outside
+code, and each change is said. Documents matching `--pages` are pages of the site, not
+runbooks: they move to docs/ and the old site's nav goes into mkdocs.yml.
 
 Every edit is checked before it is written: the new frontmatter must parse, and read back as
 the old keys (less the commented-out ones) plus the added fields.
@@ -22,9 +32,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import fnmatch
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +43,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import fsutil, load, schemas, yamlsafe
+from opsbook import dialects, fsutil, links, load, oldpaths, schemas, sourcesite, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -53,35 +63,22 @@ from opsbook.scaffold import (
     yaml_scalar,
 )
 
-# The required runbook fields adopt can fill in, in the order they are added.
-ADDED_FIELDS = ("id", "title", "service", "owner", "severity", "last_reviewed")
+# The runbook fields adopt can fill in, in the order they are added: the required ones, then
+# what the content itself says (its description, tags, the alert it is named after, the
+# addresses of its old site).
+ADDED_FIELDS = (
+    *("id", "title", "summary", "service", "owner", "severity", "last_reviewed"),
+    *("tags", "symptoms", "old_paths"),
+)
 SECTION_PAGE = "_index.md"
 UNKNOWN_NOTE = "# opsbook adopt: not opsbook fields, kept as comments:"
 _HEADING = re.compile(r"^#\s+(?P<text>.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
-# Hugo's ref/relref shortcodes, {{< ref "x.md" >}} or {{% relref "x.md#anchor" %}}: links that
-# only Hugo resolves. The target may be double-quoted, single-quoted or bare.
-HUGO_REF = re.compile(
-    r"""\{\{([<%])\s*(?:rel)?ref\s+(?:"(?P<dq>[^"]+)"|'(?P<sq>[^']+)'|(?P<bare>[^\s"'%>]+))"""
-    r"""\s*[>%]\}\}"""
-)
-
-
-def hugo_ref_links(markdown: str) -> str:
-    """Markdown with Hugo's relative `ref`/`relref` shortcodes replaced by their target path.
-
-    `[Disk full]({{< ref "./DiskFull.md" >}})` becomes `[Disk full](./DiskFull.md)`, which
-    MkDocs (and GitHub) resolve relative to the page just as Hugo did. Targets from the site
-    root ("/runbooks/x.md") depend on Hugo's content folder and are left as they are.
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        target = match.group("dq") or match.group("sq") or match.group("bare") or ""
-        return match.group(0) if target.startswith("/") else target
-
-    return HUGO_REF.sub(replace, markdown)
+# Hugo's ref shortcodes as links, outside code only (the site uses it at render time too).
+HUGO_REF = dialects.HUGO_REF
+hugo_ref_links = dialects.hugo_ref_links
 
 
 class AdoptError(Exception):
@@ -103,6 +100,8 @@ class Analysis:
     node: yaml.Node | None
     body: str
     remove: bool = False
+    converted: str = ""  # "TOML" or "JSON": the frontmatter is written anew as YAML
+    notes: list[str] = field(default_factory=list)  # what adopt could not keep, said
 
 
 @dataclass
@@ -118,10 +117,20 @@ class Change:
     bom: bool = False
     links: int = 0  # Hugo ref shortcodes rewritten as links
     known_id: str | None = None  # already an opsbook runbook: left alone
+    notes: list[str] = field(default_factory=list)  # other changes to the body, said as done
+    converted: str = ""
+    dest: Path | None = None  # a page, not a runbook: written there (under docs/), path removed
+    dest_shown: str = ""
+    kept: Path | None = None  # the file that was at dest, kept beside it
+    top: Path | None = None  # folders emptied by the move are removed up to here
+
+    @property
+    def moved(self) -> bool:
+        return self.dest is not None
 
     @property
     def changed(self) -> bool:
-        return self.new != self.old
+        return self.new != self.old or self.dest is not None
 
     def summary(self) -> str:
         if self.new is None:
@@ -134,18 +143,23 @@ class Change:
         if not self.changed:
             return f"{self.shown}: already adopted, unchanged"
         parts = []
+        if self.dest is not None:
+            parts.append(f"moved to {self.dest_shown} (a page of the site, not a runbook)")
+        if self.converted:
+            parts.append(f"rewrote its {self.converted} frontmatter as YAML")
         if self.added:
             parts.append("added " + ", ".join(self.added))
         if self.commented:
             parts.append("commented out " + ", ".join(self.commented))
         if self.links:
             parts.append(f"rewrote {self.links} Hugo ref link{'s' if self.links > 1 else ''}")
+        parts.extend(self.notes)
         return f"{self.shown}: " + "; ".join(parts)
 
     def diff(self) -> str:
         old = self.old.splitlines(keepends=True)
         new = [] if self.new is None else self.new.splitlines(keepends=True)
-        to = "/dev/null" if self.new is None else f"b/{self.shown}"
+        to = "/dev/null" if self.new is None else f"b/{self.dest_shown or self.shown}"
         lines = difflib.unified_diff(old, new, f"a/{self.shown}", to)
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -160,6 +174,43 @@ class Options:
     service: str | None = None
     keep_unknown: bool = False
     convert_hugo_links: bool = False
+    # Where the files came from: `source` is the copy of `base` (the path given to adopt)
+    # in the old site's tree; `site` what is known of that site.
+    source: Path | None = None
+    base: Path | None = None
+    site: sourcesite.Site = field(default_factory=sourcesite.Site)
+    # Patterns (fnmatch, on the path below the given PATH) of the documents that are pages
+    # of the site (guides, process pages, a home page), not runbooks: they go to docs/.
+    pages: list[str] = field(default_factory=list)
+
+    def is_page(self, path: Path) -> bool:
+        if not self.pages:
+            return False
+        base = (self.base or path.parent).resolve()
+        real = path.resolve()
+        rel = real.relative_to(base).as_posix() if real.is_relative_to(base) else path.name
+        return any(
+            fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(path.name, p) for p in self.pages
+        )
+
+    def page_rel(self, path: Path) -> str:
+        """Where a page goes under docs/: its path below the given PATH, as on its old site."""
+        base = (self.base or path.parent).resolve()
+        real = path.resolve()
+        return real.relative_to(base).as_posix() if real.is_relative_to(base) else path.name
+
+    def origin(self, path: Path) -> Path | None:
+        """The file path was copied from, if the source is known."""
+        if self.source is None or self.base is None:
+            return None
+        base = self.base.resolve()
+        real = path.resolve()
+        if real == base:
+            return self.source
+        try:
+            return self.source / real.relative_to(base)
+        except ValueError:
+            return None
 
 
 @dataclass
@@ -282,6 +333,21 @@ def analyse(path: Path, shown: str) -> Analysis:
     if bom:
         text = text[1:]
     newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        other = sourcesite.other_frontmatter(text)
+    except sourcesite.FrontmatterError as exc:
+        raise AdoptError(f"{exc}; fix it, then run adopt again") from None
+    if other is not None:
+        # TOML (Hugo's +++) or JSON: edited as the same fields in YAML, the body kept.
+        kind, data, body = other
+        yaml_text = f"---{newline}{sourcesite.as_yaml(data, newline)}---{newline}{body}"
+        a = _analyse_yaml(path, shown, yaml_text, bom, newline)
+        a.text, a.converted = text, kind
+        return a
+    return _analyse_yaml(path, shown, text, bom, newline)
+
+
+def _analyse_yaml(path: Path, shown: str, text: str, bom: bool, newline: str) -> Analysis:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         return Analysis(path, shown, text, bom, newline, lines, None, {}, None, text)
@@ -318,27 +384,6 @@ def first_heading(body: str) -> str | None:
         if not fenced and (match := _HEADING.match(line)):
             return match.group("text").strip()
     return None
-
-
-def git_date(path: Path) -> dt.date | None:
-    """The day of the file's last commit (`git log -1 --format=%cs`), or None outside git."""
-    try:
-        proc = subprocess.run(
-            ["git", "log", "-1", "--format=%cs", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    try:
-        return dt.date.fromisoformat(proc.stdout.strip())
-    except ValueError:
-        return None
 
 
 def is_empty_section_page(analysis: Analysis) -> bool:
@@ -412,18 +457,48 @@ def plan(
             lines[end - 1] = last + nl
         lines[end:end] = new_lines
         closing = end + len(new_lines)
-    body = "".join(lines[closing + 1 :])
+    body, notes = convert_body("".join(lines[closing + 1 :]))
     links = 0
     if convert_hugo_links:
-        converted = hugo_ref_links(body)
-        links = len(HUGO_REF.findall(body)) - len(HUGO_REF.findall(converted))
-        body = converted
+        body, links = dialects.convert_hugo_links(body)
     new = "".join(lines[: closing + 1]) + body
     change = Change(
-        analysis.path, analysis.shown, analysis.text, new, added, commented, analysis.bom, links
+        analysis.path,
+        analysis.shown,
+        analysis.text,
+        new,
+        added,
+        commented,
+        analysis.bom,
+        links,
+        notes=[*notes, *analysis.notes],
+        converted=analysis.converted,
     )
     _verify(analysis, change, values, body)
     return change
+
+
+def convert_body(body: str) -> tuple[str, list[str]]:
+    """A body written for another host, made to render as it did there, and what changed.
+
+    Two-space nested lists are indented by four (Python-Markdown nests only those), and
+    other tools' table-of-contents tokens, which would show as text, are removed; code is
+    never touched (dialects).
+    """
+    notes: list[str] = []
+    body, nested = dialects.nest_lists(body)
+    if nested:
+        notes.append(
+            f"indented {nested} line{'s' if nested > 1 else ''} of two-space nested lists "
+            "by four spaces"
+        )
+    body, markers = dialects.strip_toc_markers(body)
+    if markers:
+        notes.append(
+            f"removed {markers} table-of-contents marker{'s' if markers > 1 else ''} "
+            "(the site has its own)"
+        )
+    return body, notes
 
 
 def _render(value: Any) -> str:
@@ -505,9 +580,18 @@ def adopt(
             )
     for a in analyses:
         a.remove = is_empty_section_page(a)
+    pages = [a for a in analyses if not a.remove and options.is_page(a.path)]
+    for a in pages:
+        try:
+            changes.append(plan_page(a, root, options))
+        except AdoptError as exc:
+            errors[a.path] = str(exc)
+    analyses = [a for a in analyses if a not in pages]
     keep = [a for a in analyses if not a.remove]
     missing: list[str] = []
-    if options.owner is None and any("owner" not in a.data for a in keep):
+    if options.owner is None and any(
+        "owner" not in a.data and sourcesite.owner_of(a.data) is None for a in keep
+    ):
         missing.append("--owner")
     if not options.severity and any("severity" not in a.data for a in keep):
         missing.append("--severity")
@@ -527,19 +611,9 @@ def adopt(
         if a.remove:
             changes.append(Change(a.path, a.shown, a.text, None))
             continue
-        values: dict[str, Any] = {}
+        values = fill(a, root, options)
         if "id" not in a.data:
-            values["id"] = next(fresh)
-        if "title" not in a.data:
-            values["title"] = first_heading(a.body) or a.path.stem
-        if "service" not in a.data:
-            values["service"] = options.service or a.path.resolve().parent.name
-        if "owner" not in a.data:
-            values["owner"] = options.owner
-        if "severity" not in a.data:
-            values["severity"] = list(options.severity)
-        if "last_reviewed" not in a.data:
-            values["last_reviewed"] = git_date(a.path) or options.today
+            values = {"id": next(fresh), **values}
         try:
             changes.append(plan(a, values, known, options.convert_hugo_links))
         except AdoptError as exc:
@@ -547,6 +621,190 @@ def adopt(
     order = {path: i for i, path in enumerate(files)}
     changes.sort(key=lambda c: order[c.path])
     return Plan(changes, errors, missing, skips)
+
+
+def plan_page(a: Analysis, root: Path, options: Options) -> Change:
+    """A page (not a runbook) moved to docs/: its fields kept, a title added if it has none
+    (from its old site's nav, else its name), the body converted like a runbook's."""
+    rel = options.page_rel(a.path)
+    docs = links.docs_dir(root)
+    link = fsutil.symlink_on_the_way(docs, rel)
+    if link is not None:
+        raise AdoptError(f"{link} is a symbolic link: a page is never written through one")
+    values: dict[str, Any] = {}
+    if "title" not in a.data and not first_heading(a.body):
+        values["title"] = title_of(a, options)
+    change = plan(a, values, None, options.convert_hugo_links)
+    change.dest = docs / rel
+    change.dest_shown = display_path(change.dest)
+    change.top = root / load.RUNBOOK_DIR
+    return change
+
+
+def nav_entries(options: Options, moved: dict[str, str]) -> list[Any]:
+    """The old site's nav for the pages moved to docs/ ({old docs path: new docs path}), in
+    its order and sections; pages it did not list are left out of it, as they were."""
+
+    def walk(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str):
+                if item in moved:
+                    out.append(moved[item])
+            elif isinstance(item, dict):
+                for title, value in item.items():
+                    if isinstance(value, str) and value in moved:
+                        out.append({str(title): moved[value]})
+                    elif isinstance(value, list) and (inner := walk(value)):
+                        out.append({str(title): inner})
+        return out
+
+    return walk(options.site.nav_tree)
+
+
+_TOP_KEY = re.compile(r"^[^\s#-]")
+
+
+def with_nav(config: str, entries: list[Any]) -> str | None:
+    """mkdocs.yml's text with entries put first in its top-level `nav:` (entries whose page
+    the nav already lists are left out); None if it has no such nav."""
+    lines = config.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"^nav:\s*(#.*)?$", line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _TOP_KEY.match(lines[i])), len(lines))
+    listed = set(re.findall(r"[\w./-]+\.md", "".join(lines[start + 1 : end])))
+
+    def prune(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str):
+                if item not in listed:
+                    out.append(item)
+            elif isinstance(item, dict):
+                title, value = next(iter(item.items()))
+                if isinstance(value, list):
+                    if inner := prune(value):
+                        out.append({title: inner})
+                elif value not in listed:
+                    out.append(item)
+        return out
+
+    kept = prune(entries)
+    if not kept:
+        return config
+    dumped = yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    block = "  # opsbook adopt: the old site's pages, in its order\n" + "".join(
+        "  " + line for line in dumped.splitlines(keepends=True)
+    )
+    # After the first entry when it is the home page: the home stays first.
+    insert = start + 1
+    first = lines[insert] if insert < len(lines) else ""
+    if re.match(r"^\s*-\s*(Home:\s*)?['\"]?index\.md", first):
+        insert += 1
+    return "".join([*lines[:insert], block, *lines[insert:]])
+
+
+def update_nav(
+    root: Path, changes: Sequence[Change], options: Options, failed: dict[Path, str]
+) -> str | None:
+    """Put the old site's nav of the pages moved to docs/ into mkdocs.yml; what was done."""
+    moved: dict[str, str] = {}
+    for change in changes:
+        if change.dest is None or change.path in failed:
+            continue
+        origin = options.origin(change.path)
+        old = options.site.rel(origin) if origin is not None else None
+        if old is not None:
+            moved[old] = options.page_rel(change.path)
+    if not moved or not options.site.nav_tree:
+        return None
+    config = root / "mkdocs.yml"
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    new = with_nav(text, nav_entries(options, moved)) if text is not None else None
+    if new is None:
+        return (
+            f"opsbook: {display_path(config)} has no top-level nav: the pages moved to docs/ "
+            "are in the site, and in the nav once you list them there"
+        )
+    if new == text:
+        return None
+    try:
+        fsutil.atomic_write(config, new.encode("utf-8"))
+    except fsutil.WriteError as exc:
+        return f"opsbook: error: {display_path(config)}: nav not written: {exc.reason}"
+    return f"{display_path(config)}: added the old site's nav of {len(moved)} pages, in its order"
+
+
+def title_of(a: Analysis, options: Options) -> str:
+    """The document's first H1, else its title in the old site's nav, else its name in words."""
+    heading = first_heading(a.body)
+    if heading:
+        return heading
+    origin = options.origin(a.path)
+    rel = options.site.rel(origin) if origin is not None else None
+    entry = options.site.nav.get(rel) if rel is not None else None
+    if entry is not None and entry.title:
+        return entry.title
+    stem = a.path.stem
+    if stem in ("index", "_index", "README"):
+        parent = a.path.parent.name
+        return sourcesite.words(parent) if parent else "Home"
+    return sourcesite.words(stem)
+
+
+def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
+    """The fields a file lacks, from its own content and history first, flags last."""
+    data = a.data
+    values: dict[str, Any] = {}
+    if "title" not in data:
+        values["title"] = title_of(a, options)
+    if "summary" not in data:
+        for key in ("description", "summary", "abstract"):
+            text = data.get(key)
+            if isinstance(text, str) and text.strip():
+                values["summary"] = " ".join(text.split())
+                break
+    if "service" not in data:
+        # A folder gives the service; --service fills only files directly in runbooks/.
+        parent = a.path.resolve().parent
+        in_top = parent == (root / load.RUNBOOK_DIR).resolve()
+        values["service"] = options.service if in_top else parent.name
+    if "owner" not in data:
+        values["owner"] = sourcesite.owner_of(data) or options.owner
+    if "severity" not in data:
+        values["severity"] = list(options.severity)
+    origin = options.origin(a.path)
+    if "last_reviewed" not in data:
+        found = sourcesite.review_date(data)
+        if found is not None and found[1] > options.today:
+            found = None  # a date to come (a scheduled publication) is no review
+        day = found[1] if found else (sourcesite.git_date(origin) if origin else None)
+        # Never the day of the import: with no history, the runbook is marked never reviewed.
+        values["last_reviewed"] = day if day is not None else "never"
+    if "tags" not in data:
+        for key in ("keywords", "categories"):
+            tags = data.get(key)
+            if isinstance(tags, list) and tags and all(isinstance(t, str) for t in tags):
+                values["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+                break
+    alert = sourcesite.alert_name(a.path.stem, first_heading(a.body))
+    if "symptoms" not in data and alert:
+        values["symptoms"] = [alert]
+    if "old_paths" not in data and origin is not None:
+        own = oldpaths.page_path(a.path.resolve().relative_to(root.resolve()).as_posix())
+        found_paths = [p for p in options.site.addresses(origin, data) if p != own]
+        # The home page and the generated lists answer there: a redirect would replace them.
+        taken = {"/", *(f"/{name}/" for name in links.GENERATED_TOPS)}
+        if found_paths:
+            values["old_paths"] = [p for p in found_paths if p not in taken]
+        for p in found_paths:
+            if p in taken:
+                a.notes.append(f"did not keep the old address {p} (a handbook page is there)")
+    return {k: values[k] for k in ADDED_FIELDS if k in values and values[k] not in ([], None)}
 
 
 def write(change: Change) -> None:
@@ -559,8 +817,27 @@ def write(change: Change) -> None:
         except OSError as exc:
             raise fsutil.WriteError(change.path, fsutil.reason(exc)) from None
         return
-    data = ("\ufeff" if change.bom else "") + change.new
-    fsutil.atomic_write(change.path, data.encode("utf-8"))
+    data = (("\ufeff" if change.bom else "") + change.new).encode("utf-8")
+    if change.dest is None:
+        fsutil.atomic_write(change.path, data)
+        return
+    # A page: written to docs/ first (an existing different file there kept beside it as
+    # NAME.orig), then removed from runbooks/; a failure leaves the runbooks/ copy.
+    change.dest.parent.mkdir(parents=True, exist_ok=True)
+    if change.dest.exists() and change.dest.read_bytes() != data:
+        change.kept = fsutil.keep_copy(change.dest)
+    fsutil.atomic_write(change.dest, data)
+    try:
+        change.path.unlink()
+    except OSError as exc:
+        raise fsutil.WriteError(change.path, fsutil.reason(exc)) from None
+    folder = change.path.parent
+    while change.top is not None and folder.resolve() != change.top.resolve():
+        try:
+            folder.rmdir()  # only when empty: a folder with anything else in it stays
+        except OSError:
+            break
+        folder = folder.parent
 
 
 def write_all(changes: Iterable[Change]) -> dict[Path, str]:
@@ -609,6 +886,22 @@ def _run(args: argparse.Namespace) -> int:
     not_md = [str(p) for p in paths if p.is_file() and p.suffix != ".md"]
     if not_md:
         return fail(f"not a Markdown (.md) file: {', '.join(not_md)}")
+    site = sourcesite.Site()
+    source = Path(args.source) if args.source else None
+    if source is not None:
+        if len(paths) != 1:
+            return fail("--source: give one PATH, the copy of the source folder or file")
+        if not source.exists():
+            return fail(f"--source: no such file or directory: {source}")
+    if args.source_config:
+        if source is None:
+            return fail("--source-config needs --source (the folder the files came from)")
+        try:
+            site = sourcesite.mkdocs_site(Path(args.source_config))
+        except sourcesite.SiteError as exc:
+            return fail(str(exc))
+    elif source is not None:
+        site = sourcesite.hugo_site(source)
     files, skips = select(paths, root)
     for skip in skips:
         print(skip.line(), file=sys.stderr)
@@ -623,7 +916,13 @@ def _run(args: argparse.Namespace) -> int:
         service=args.service.strip() if args.service else None,
         keep_unknown=args.keep_unknown,
         convert_hugo_links=args.convert_hugo_links,
+        source=source,
+        base=paths[0] if source is not None else None,
+        site=site,
+        pages=list(args.pages or []),
     )
+    if options.pages and options.base is None:
+        options.base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     shown = {p: display_path(p) for p in files}
     # Locked from reading the ids in use until the new ones are written: a parallel `new` or
     # `adopt` must not hand out the same ids.
@@ -639,6 +938,7 @@ def _run(args: argparse.Namespace) -> int:
                 f"--severity {defined[-1] if defined else 'P3'})"
             )
         failed = {} if args.dry_run else write_all(result.changes)
+        nav_note = None if args.dry_run else update_nav(root, result.changes, options, failed)
     for skip in result.skips:
         print(skip.line(), file=sys.stderr)
     for change in result.changes:
@@ -648,6 +948,10 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"opsbook: {change.summary()}", file=sys.stderr)
         elif change.path not in failed:
             print(change.summary())
+            if change.kept is not None:
+                print(f"{change.dest_shown}: the file that was there is kept as {change.kept.name}")
+    if nav_note is not None:
+        print(nav_note, file=sys.stderr if nav_note.startswith("opsbook:") else sys.stdout)
     for path, message in result.errors.items():
         print(f"opsbook: error: {shown.get(path, path)}: not adopted: {message}", file=sys.stderr)
     for path, why in failed.items():
@@ -672,10 +976,14 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "adopt",
         help="add the missing frontmatter fields to existing Markdown runbooks",
-        description="Bring existing Markdown runbooks under the handbook format without "
-        "touching their bodies: add the missing required fields (id, title, service, owner, "
-        "severity, last_reviewed) as new frontmatter lines, keep every existing key in its "
-        "order with its comments, and comment out keys the schema does not allow. Empty Hugo "
+        description="Bring existing Markdown runbooks under the handbook format: add the "
+        "missing required fields (id, title, service, owner, severity, last_reviewed) as new "
+        "frontmatter lines, from what the content and its source say first (title, "
+        "description, review dates, owner, tags, old addresses; TOML and JSON frontmatter "
+        "too), keep every existing key in its order with its comments, and comment out keys "
+        "the schema does not allow. Bodies change only where Markdown of another host would "
+        "not render as meant (two-space nested lists, table-of-contents tokens), outside "
+        "code, each change said. Empty Hugo "
         "section pages (_index.md) are removed. Directories are searched for *.md files. Only "
         "files under the handbook's runbooks/ whose frontmatter has no opsbook id (RB-N) yet "
         "are changed; anything else (postmortems/, docs/, paths outside the handbook, "
@@ -691,7 +999,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--service",
-        help="service of files that have none (default: the name of the file's folder)",
+        help="service of files directly in runbooks/, which have no service folder (a file "
+        "in a folder takes the folder's name)",
     )
     p.add_argument(
         "--keep-unknown",
@@ -703,8 +1012,29 @@ def register(sub: Any) -> None:
         "--convert-hugo-links",
         action="store_true",
         help="rewrite Hugo's relative ref/relref shortcodes in the bodies as plain Markdown "
-        "links (the only change adopt ever makes to a body)",
+        "links (outside code only)",
+    )
+    p.add_argument(
+        "--source",
+        metavar="DIR",
+        help="the folder (or file) the one PATH is a copy of, in the old site's tree: its git "
+        "history gives last_reviewed, its place under Hugo's content/ (or --source-config's "
+        "docs_dir) the old addresses kept in old_paths",
+    )
+    p.add_argument(
+        "--source-config",
+        metavar="MKDOCS_YML",
+        help="the old MkDocs site's mkdocs.yml: its nav gives titles, its docs_dir addresses",
+    )
+    p.add_argument(
+        "--pages",
+        action="append",
+        metavar="PATTERN",
+        help="documents that are pages of the site, not runbooks (guides, process pages, a "
+        "home page): a pattern on the path below PATH ('*' for all, 'before/*', 'index.md'); "
+        "repeat for several. They are moved to docs/ at the same path, keeping their fields, "
+        "and the old site's nav (--source-config) is added to mkdocs.yml",
     )
     p.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
-    add_root_today(p, "last_reviewed for files outside git")
+    add_root_today(p, "the day after which a page's date is no review (never stamped as one)")
     p.set_defaults(func=_run)

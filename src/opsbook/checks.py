@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from itertools import islice
 
-from opsbook import links, sitepaths
+from opsbook import links, oldpaths, reviews, sitepaths
 from opsbook.model import (
     TIMELINE_KEYS,
     DecisionTree,
@@ -63,7 +63,7 @@ def is_stale(runbook: Runbook, policy: Policy, today: dt.date) -> bool:
 
 
 # The findings that describe the handbook's state on a day, not a mistake in a file.
-STATE_RULES = frozenset({"stale", "action-overdue"})
+STATE_RULES = frozenset({"stale", "action-overdue", "never-reviewed"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def check(handbook: Handbook, options: Options) -> list[Problem]:
         problems.extend(_runbook(runbook, handbook, options))
     for pm in handbook.postmortems:
         problems.extend(_postmortem(pm, handbook, options))
+    problems.extend(oldpaths.check(handbook))
+    problems.extend(reviews.check(handbook, options))
     return problems
 
 

@@ -101,6 +101,21 @@ _TABLE = (
         "a postmortem in review or published with `TODO`, `TBD`, `FIXME` or `XXX` left in it",
     ),
     ("stale", "warning (error with `--strict`)", "a published runbook past its review interval"),
+    (
+        "never-reviewed",
+        "warning",
+        "a published runbook marked `last_reviewed: never` (adopted with no review history)",
+    ),
+    (
+        "old-path-duplicate",
+        "error",
+        "two documents list the same address in `old_paths` (a redirect leads to one page)",
+    ),
+    (
+        "old-path-shadows",
+        "error",
+        "an address in `old_paths` is a page of the site, which its redirect would replace",
+    ),
     ("action-overdue", "warning", "an open or in-progress action item past its due date"),
     (
         "internal",

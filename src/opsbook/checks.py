@@ -20,8 +20,12 @@ from opsbook.model import (
     Problem,
     Runbook,
     Source,
-    add_days,
 )
+
+# The review arithmetic lives in reviews; pages and older callers find it here too.
+from opsbook.reviews import is_stale as is_stale
+from opsbook.reviews import review_due as review_due
+from opsbook.reviews import review_interval as review_interval
 
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b")
 
@@ -33,33 +37,6 @@ def _at(
         return Problem("", 1, 1, level, rule, msg)
     mark = source.mark(key_path, key=key)
     return Problem(source.rel, mark.line, mark.column, level, rule, msg)
-
-
-def review_interval(runbook: Runbook, policy: Policy) -> int:
-    """Days between reviews: the runbook's own, else its most severe level's, else the default."""
-    if runbook.review_days:
-        return runbook.review_days
-    ranked = sorted(runbook.severity, key=policy.rank)
-    for sev_id in ranked:
-        sev = policy.severity(sev_id)
-        if sev is not None and sev.review_days:
-            return sev.review_days
-        if sev is not None:
-            break
-    return policy.default_review_days
-
-
-def review_due(runbook: Runbook, policy: Policy) -> dt.date | None:
-    """The day a runbook's review falls due, if it has a review date."""
-    if runbook.last_reviewed is None:
-        return None
-    return add_days(runbook.last_reviewed, review_interval(runbook, policy))
-
-
-def is_stale(runbook: Runbook, policy: Policy, today: dt.date) -> bool:
-    """A published runbook whose review interval has passed."""
-    due = review_due(runbook, policy)
-    return runbook.status == "published" and due is not None and due < today
 
 
 # The findings that describe the handbook's state on a day, not a mistake in a file.

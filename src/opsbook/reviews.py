@@ -10,11 +10,41 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from opsbook import checks
-from opsbook.model import Handbook, Policy, Problem, Runbook
+from opsbook.model import Handbook, Policy, Problem, Runbook, add_days
+
+if TYPE_CHECKING:  # checks calls this module: no import back at run time
+    from opsbook.checks import Options
 
 NEVER = "never"
+
+
+def review_interval(runbook: Runbook, policy: Policy) -> int:
+    """Days between reviews: the runbook's own, else its most severe level's, else the default."""
+    if runbook.review_days:
+        return runbook.review_days
+    ranked = sorted(runbook.severity, key=policy.rank)
+    for sev_id in ranked:
+        sev = policy.severity(sev_id)
+        if sev is not None and sev.review_days:
+            return sev.review_days
+        if sev is not None:
+            break
+    return policy.default_review_days
+
+
+def review_due(runbook: Runbook, policy: Policy) -> dt.date | None:
+    """The day a runbook's review falls due, if it has a review date."""
+    if runbook.last_reviewed is None:
+        return None
+    return add_days(runbook.last_reviewed, review_interval(runbook, policy))
+
+
+def is_stale(runbook: Runbook, policy: Policy, today: dt.date) -> bool:
+    """A published runbook whose review interval has passed."""
+    due = review_due(runbook, policy)
+    return runbook.status == "published" and due is not None and due < today
 
 
 def is_never_reviewed(runbook: Runbook) -> bool:
@@ -22,7 +52,7 @@ def is_never_reviewed(runbook: Runbook) -> bool:
     return runbook.last_reviewed is None
 
 
-def check(handbook: Handbook, options: checks.Options) -> Iterator[Problem]:
+def check(handbook: Handbook, options: Options) -> Iterator[Problem]:
     """never-reviewed, a warning, for each published runbook marked `last_reviewed: never`."""
     if not options.state:
         return
@@ -46,7 +76,7 @@ def check(handbook: Handbook, options: checks.Options) -> Iterator[Problem]:
 
 def days_late(runbook: Runbook, policy: Policy, today: dt.date) -> int:
     """Whole days since the review fell due (0 if not due, or never reviewed)."""
-    due = checks.review_due(runbook, policy)
+    due = review_due(runbook, policy)
     return max(0, (today - due).days) if due is not None else 0
 
 
@@ -64,8 +94,7 @@ def due_for_review(handbook: Handbook, today: dt.date) -> list[Runbook]:
     waiting = [
         rb
         for rb in handbook.runbooks
-        if rb.status == "published"
-        and (is_never_reviewed(rb) or checks.is_stale(rb, policy, today))
+        if rb.status == "published" and (is_never_reviewed(rb) or is_stale(rb, policy, today))
     ]
     return sorted(
         waiting,

@@ -168,6 +168,17 @@ def heading_ids(body: str) -> list[str]:
     return found
 
 
+def _unique(runbooks: Iterable[Runbook]) -> list[Runbook]:
+    """Runbooks in order, each once (a Runbook compares by value and does not hash)."""
+    seen: set[int] = set()
+    kept: list[Runbook] = []
+    for rb in runbooks:
+        if id(rb) not in seen:
+            seen.add(id(rb))
+            kept.append(rb)
+    return kept
+
+
 # --- the handbook's pages ------------------------------------------------------------------------
 
 
@@ -231,8 +242,8 @@ class Site:
         names = self.lower.get(name)
         if names is None:
             return None
-        runbooks = [rb for n in names for rb in self.named[n]]
-        return Landing(f"{ALERTS_TOP}/{name}/", list(dict.fromkeys(runbooks)))
+        runbooks = _unique(rb for n in names for rb in self.named[n])
+        return Landing(f"{ALERTS_TOP}/{name}/", runbooks)
 
     def page(self, path: str) -> Landing | None:
         """The page at a site path relative to the site's root ("runbooks/db/failover/")."""
@@ -526,7 +537,20 @@ def check(
         if file.note:
             report.notes.append((file.rel, file.note))
         for alert in file.alerts:
-            report.checked.append(_check_alert(alert, site, conf, exceptions, base, report))
+            try:
+                report.checked.append(_check_alert(alert, site, conf, exceptions, base, report))
+            except Exception as exc:  # one alert must never hide the others' report
+                report.problems.append(
+                    Problem(
+                        alert.rel,
+                        1,
+                        1,
+                        "error",
+                        "internal",
+                        f"opsbook could not check the alert {alert.name} "
+                        f"({type(exc).__name__}: {exc}); please report it",
+                    )
+                )
     defined = {c.alert.name for c in report.checked}
     report.problems.extend(_unknown(handbook, defined))
     report.problems.extend(_exceptions(handbook, report, today))
@@ -566,7 +590,7 @@ def _check_alert(
                 )
             )
         if link.landing is not None and link.landing.runbooks:
-            checked.runbooks.extend(r for r in link.landing.runbooks if r not in checked.runbooks)
+            checked.runbooks = _unique([*checked.runbooks, *link.landing.runbooks])
             naming = [r for r in link.landing.runbooks if alert.name in r.alerts]
             if not naming:
                 target = _some(r.rel for r in link.landing.runbooks)
@@ -787,8 +811,7 @@ def known_alerts(
     for rb in handbook.runbooks:
         for name in rb.alerts:
             known = by_name.setdefault(name, KnownAlert(name, [], False, [], [], True, False))
-            if rb not in known.runbooks:
-                known.runbooks.append(rb)
+            known.runbooks = _unique([*known.runbooks, rb])
     for c in report.checked:
         known = by_name.setdefault(
             c.alert.name, KnownAlert(c.alert.name, [], False, [], [], False, False)
@@ -798,7 +821,7 @@ def known_alerts(
         known.paging = known.paging or c.paging
         if c.alert.rel not in known.rule_files:
             known.rule_files.append(c.alert.rel)
-        known.runbooks.extend(r for r in c.runbooks if r not in known.runbooks)
+        known.runbooks = _unique([*known.runbooks, *c.runbooks])
         known.linked = known.linked or c.covered
         known.covered = known.covered or c.covered
     return sorted(by_name.values(), key=lambda k: (k.covered, not k.paging, k.name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -75,6 +76,10 @@ def _run(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     root, today = found
+    # A one-shot process holding the handbook's and the rule files' objects, none in a cycle:
+    # the cyclic collector would rescan them all at every few thousand new YAML nodes (it made
+    # composing the rule files for positions seven times slower).
+    gc.disable()
     try:
         handbook = alerts.load_handbook(root)
     except (load.ConfigError, schemas.SchemaError) as exc:

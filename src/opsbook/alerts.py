@@ -590,9 +590,11 @@ def _check_alert(
                 )
             )
         if link.landing is not None and link.landing.runbooks:
-            checked.runbooks = _unique([*checked.runbooks, *link.landing.runbooks])
-            naming = [r for r in link.landing.runbooks if alert.name in r.alerts]
-            if not naming:
+            landed = link.landing.runbooks
+            checked.runbooks = _unique([*checked.runbooks, *landed]) if checked.runbooks else landed
+            # /alerts/<name>/ shows exactly the runbooks naming the alert: no need to look.
+            exact = link.landing.page == f"{ALERTS_TOP}/{alert.name}/"
+            if not exact and not any(alert.name in r.alerts for r in landed):
                 target = _some(r.rel for r in link.landing.runbooks)
                 report.problems.append(
                     _problem(
@@ -611,7 +613,8 @@ def _check_alert(
         named = site.named.get(alert.name, [])
         where_to = f"{base}/alerts/{alert.name}/" if base else f"/alerts/{alert.name}/"
         hint = (
-            f"; {_some(r.rel for r in named)} names it: add `{conf.annotations[0]}: {where_to}`"
+            f"; {_some(r.rel for r in named)} {'names' if len(named) == 1 else 'name'} it: "
+            f"add `{conf.annotations[0]}: {where_to}`"
             if named
             else f"; write its runbook (`opsbook new runbook --alert {alert.name}`) and add "
             f"`{conf.annotations[0]}: {where_to}`"
@@ -747,7 +750,9 @@ def load_handbook(root: Path) -> Handbook:
     for kind, paths in (("runbook", found.runbooks), ("postmortem", found.postmortems)):
         for path in paths:
             rel = load.rel_path(path, root)
-            if load.refused(path, rel, real_root) is not None:
+            # scan() refused odd names, non-files and folder links already; a file that is a
+            # link may still lead out (resolving every path took a third of the run).
+            if path.is_symlink() and load.refused(path, rel, real_root) is not None:
                 continue
             handbook.files.append(rel)
             if kind != "runbook":

@@ -1,10 +1,10 @@
 """Alerting rules read from rule files: Prometheus, Kubernetes PrometheusRule, Grafana provisioning.
 
-Data comes from libyaml (the C parser) through the project's loader (dates stay text, only
-true/false are booleans), without positions: a YAML node tree costs several times the memory
-and time of the values, and positions are wanted only for the few alerts with a problem. The
-first position asked of a file composes its documents again (yamlsafe's loader, same C parser)
-and answers every later question about that file from that tree.
+Data comes from libyaml (the C parser), every scalar as text, without positions: a YAML node
+tree costs several times the memory and time of the values, and positions are wanted only for
+the few alerts with a problem. The first position asked of a file composes its documents again
+(the same C parser, resolving no tags) and answers every later question about that file from
+that tree.
 """
 
 from __future__ import annotations
@@ -94,8 +94,34 @@ class RuleFile:
         return Mark(best.line + 1, best.column + 1)
 
 
+class _DataLoader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
+    """Every scalar as text: what rule files hold (names, labels, annotations) is text, and
+    `severity: yes` must stay "yes", not become True."""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+class _MarksLoader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
+    """Composes nodes for their positions only: no tag is resolved (libyaml would call back
+    into Python's regular expressions for every scalar, most of the cost of composing)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 def _compose_all(text: str) -> list[Any]:
-    loader = yamlsafe._Loader(text)
+    """The node tree of each YAML document of text (read before without error)."""
+    loader = _MarksLoader(text)
     nodes: list[Any] = []
     try:
         while loader.check_node():
@@ -210,7 +236,7 @@ def read(path: Path, rel: str) -> RuleFile:
         return file
     file.text = text
     try:
-        documents = list(yaml.load_all(text, Loader=yamlsafe._Loader))
+        documents = list(yaml.load_all(text, Loader=_DataLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

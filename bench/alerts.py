@@ -181,7 +181,13 @@ def bench(work: Path, repeat: int) -> dict[str, object]:
     with out.open("wb") as handle:
         import subprocess
 
-        subprocess.run([str(c) for c in [*cmd, "--format", "json"]], cwd=root, stdout=handle)
+        subprocess.run(
+            [str(c) for c in [*cmd, "--format", "json"]],
+            cwd=root,
+            stdout=handle,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
     result = json.loads(out.read_text(encoding="utf-8"))
     problems = result["problems"]
     row: dict[str, object] = {
@@ -236,11 +242,12 @@ def replace_section(report: str, work: Path) -> str:
     if HEADING in report:
         start = report.index(HEADING)
         end = report.find("\n## ", start + len(HEADING))
-        return report[:start] + new + (report[end + 1 :] if end >= 0 else "")
-    anchor = report.find("## Peak memory")
-    if anchor < 0:
-        return report.rstrip("\n") + "\n\n" + new
-    return report[:anchor] + new + "\n" + report[anchor:]
+        before, after = report[:start], report[end + 1 :] if end >= 0 else ""
+    else:
+        anchor = report.find("## Peak memory")
+        before, after = (report, "") if anchor < 0 else (report[:anchor], report[anchor:])
+    # A heading right under a table would be read as one more row of it.
+    return before.rstrip("\n") + "\n\n" + new + ("\n" + after if after else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

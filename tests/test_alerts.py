@@ -342,16 +342,24 @@ def test_lint_runs_the_alert_checks_when_policy_sets_rules(
     book(handbook, rules)
     run = opsbook("lint", "--today", "2026-09-15", cwd=handbook.root)
     assert run.code == 0, run.out  # no alerts section: lint does not read rule files
-    book(handbook, rules, "alerts:\n  rules: [rules/*.yml, nowhere/*.yml]\n")
+    (handbook.root / ".git").mkdir()
+    (handbook.root / ".git" / "rules.yml").write_text(rules, encoding="utf-8")
+    (handbook.root.parent / "outside.yml").write_text(rules, encoding="utf-8")
+    globs = "[rules/*.yml, nowhere/*.yml, .git/*.yml, ../outside.yml]"
+    book(handbook, rules, f"alerts:\n  rules: {globs}\n")
     run = opsbook("lint", "--today", "2026-09-15", "--format", "json", cwd=handbook.root)
     assert run.code == 1
     problems = run.json()
     assert isinstance(problems, list)
+    # A glob reads nothing under a dot-folder or outside the handbook.
     assert [(p["path"], p["rule"]) for p in problems] == [
+        ("policy.yml", "alert-rules-invalid"),
+        ("policy.yml", "alert-rules-invalid"),
         ("policy.yml", "alert-rules-invalid"),
         ("rules/storage.yml", "alert-link-anchor"),
     ]
     assert "nowhere/*.yml" in problems[0]["message"]
+    assert "../outside.yml" in problems[2]["message"]
     run = opsbook("lint", "--today", "2026-09-15", cwd=handbook.root)
     # policy.yml, two runbooks, a postmortem and the rule file
     assert run.out.splitlines()[-1].startswith("5 files checked")

@@ -266,14 +266,28 @@ def read(path: Path, rel: str) -> RuleFile:
 
 
 def find(root: Path, globs: Iterable[str]) -> tuple[list[Path], list[str]]:
-    """Files matching policy.yml's globs (relative to root), and the globs that match none."""
+    """Files matching policy.yml's globs (relative to root), and the globs that match none.
+
+    Only files inside the handbook and outside dot-folders count.
+    """
     found: dict[Path, None] = {}
     empty: list[str] = []
+    real_root = root.resolve()
+
+    def inside(path: Path) -> bool:
+        # policy.yml comes through pull requests: its globs read nothing outside the handbook
+        # (`../`, a symlink out) and nothing under a dot-folder (.git, .env), as documents.
+        try:
+            rel = path.resolve().relative_to(real_root)
+        except (ValueError, OSError, RuntimeError):
+            return False
+        return not any(part.startswith(".") for part in rel.parts)
+
     for pattern in globs:
         matches = sorted(
             Path(p)
             for p in glob.glob(os.path.join(glob.escape(str(root)), pattern), recursive=True)
-            if Path(p).is_file()
+            if Path(p).is_file() and inside(Path(p))
         )
         if not matches:
             empty.append(pattern)

@@ -583,3 +583,12 @@ def test_known_alerts_for_the_site(handbook: Handbook) -> None:
         ("DiskFull", [], True),
         ("DiskWillFillIn4Hours", [], True),
     ]
+
+
+def test_alert_name_of_a_runbook_file() -> None:
+    names = ["KubePodCrashLooping", "NodeRAIDDegraded", "etcdNoLeader", "CPUThrottlingHigh"]
+    assert [alerts.alert_name(n) for n in names] == names
+    assert alerts.alert_name("Watchdog", "Watchdog") == "Watchdog"
+    for stem in ["README", "index", "_index", "disk-full", "Runbook", "kube_pod", "Kube Pod"]:
+        assert alerts.alert_name(stem) is None
+    assert alerts.alert_name("Watchdog", "Dead man's switch") is None

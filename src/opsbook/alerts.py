@@ -525,8 +525,17 @@ def check(
     files: Sequence[RuleFile],
     conf: Settings,
     today: dt.date,
+    *,
+    positions: bool = True,
 ) -> Report:
-    """Every check of the rule files against the handbook; problems are values, never raised."""
+    """Every check of the rule files against the handbook; problems are values, never raised.
+
+    positions=False leaves the problems at line 1 of their rule file, for a caller that shows
+    no problem (the site): no rule file is composed again.
+    """
+    if not positions:
+        for file in files:
+            file.forget_positions()
     report = Report(files=list(files))
     site = Site(handbook)
     policy = handbook.policy.alerts
@@ -782,6 +791,25 @@ def lint(handbook: Handbook, today: dt.date) -> LintResult:
     return LintResult(problems + report.problems, [f.rel for f in files])
 
 
+_NAME_CHARS = re.compile(r"[A-Za-z][A-Za-z0-9_:]*")
+_CAMEL = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2}[a-z]")
+
+
+def alert_name(stem: str, heading: str = "") -> str | None:
+    """The alert a runbook file is named after (KubePodCrashLooping.md), for adopt; else None.
+
+    Alert runbook collections name each file after its alert: a CamelCase name of two words
+    or more (`etcdNoLeader`, `CPUThrottlingHigh` too), or any valid alert name that is also the
+    document's first heading (`Watchdog.md` under `# Watchdog`). `README`, `index`, `disk-full`
+    are not alert names.
+    """
+    if not _NAME_CHARS.fullmatch(stem):
+        return None
+    if heading.strip() == stem or _CAMEL.search(stem):
+        return stem
+    return None
+
+
 # --- for the site's /alerts/ pages ---------------------------------------------------------------
 
 
@@ -811,7 +839,7 @@ def known_alerts(
     if handbook.policy.alerts.rules:
         files, _ = configured_rules(handbook)
     conf = settings(handbook.root, handbook.policy, site_url=site_url)
-    report = check(handbook, files, conf, today or dt.date.today())
+    report = check(handbook, files, conf, today or dt.date.today(), positions=False)
     by_name: dict[str, KnownAlert] = {}
     for rb in handbook.runbooks:
         for name in rb.alerts:

@@ -67,6 +67,10 @@ class RuleFile:
     text: str = field(default="", repr=False)
     _nodes: list[Any] | None = field(default=None, repr=False)
 
+    def forget_positions(self) -> None:
+        """Answer every position with line 1 from now on, composing nothing."""
+        self._nodes = []
+
     def mark(self, doc: int, path: KeyPath, *, key: bool = False) -> Mark:
         if self._nodes is None:
             self._nodes = _compose_all(self.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -431,6 +432,7 @@ def test_invalid_rule_files_are_problems_never_crashes(
     handbook.write("rules/latin1.yml", b"groups: []\n# caf\xe9\n")
     handbook.write("rules/deep.yml", "groups: " + "[" * 5000 + "]" * 5000 + "\n")
     handbook.write("rules/odd.yml", "groups: [1, {rules: 3}, {rules: [7, {alert: [x]}]}]\n")
+    os.mkfifo(handbook.root / "rules" / "pipe.yml")
     run = opsbook("alerts", "rules", "--format", "json", "--today", "2026-09-15", cwd=handbook.root)
     assert run.code == 1, run.err
     result = run.json()
@@ -439,6 +441,7 @@ def test_invalid_rule_files_are_problems_never_crashes(
         ("rules/bad.yml", "alert-rules-invalid"),
         ("rules/deep.yml", "alert-rules-invalid"),
         ("rules/latin1.yml", "alert-rules-invalid"),
+        ("rules/pipe.yml", "alert-rules-invalid"),
     ]
     assert "Traceback" not in run.err
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +220,12 @@ def read(path: Path, rel: str) -> RuleFile:
         file.problems.append(Problem(rel, line, column, "error", "alert-rules-invalid", message))
 
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # Opening a FIFO for reading blocks until a writer comes: never opened.
+            problem(1, 1, "not a regular file (a FIFO, socket, device or folder): not read")
+            return file
+        size = info.st_size
         if size > MAX_BYTES:
             problem(1, 1, f"the file is {size:,} bytes, over {MAX_BYTES:,}: not read")
             return file

@@ -595,3 +595,17 @@ def test_alert_name_of_a_runbook_file() -> None:
     for stem in ["README", "index", "_index", "disk-full", "Runbook", "kube_pod", "Kube Pod"]:
         assert alerts.alert_name(stem) is None
     assert alerts.alert_name("Watchdog", "Dead man's switch") is None
+
+
+def test_new_runbook_names_its_alerts(
+    empty_handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    args = ("new", "runbook", "--title", "Disk full", "--service", "storage", "--owner", "sre")
+    args += ("--severity", "P1", "--no-input", "--today", "2026-09-15")
+    run = opsbook(*args, "--alert", "Disk/Full", cwd=empty_handbook.root)
+    assert run.code == 2 and "Disk/Full" in run.err
+    assert not (empty_handbook.root / "runbooks").exists()
+    run = opsbook(*args, "--alert", "DiskFull", "--alert", "Disk Full: 2", cwd=empty_handbook.root)
+    assert run.code == 0, run.err
+    hb = load.load_handbook(empty_handbook.root)
+    assert hb.problems == [] and hb.runbooks[0].alerts == ["DiskFull", "Disk Full: 2"]

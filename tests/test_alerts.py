@@ -609,3 +609,17 @@ def test_new_runbook_names_its_alerts(
     assert run.code == 0, run.err
     hb = load.load_handbook(empty_handbook.root)
     assert hb.problems == [] and hb.runbooks[0].alerts == ["DiskFull", "Disk Full: 2"]
+
+
+def test_aliases_the_site_answers(handbook: Handbook) -> None:
+    """Old addresses the site redirects (e.g. an adopted Hugo site's lower-cased paths)."""
+    rules = RULES.replace("runbooks/storage/disk-full/#free-space-now_1", "runbooks/old/diskfull")
+    book(handbook, rules)
+    hb = alerts.load_handbook(handbook.root)
+    files = alerts.read_rules(handbook.root, [handbook.root / "rules" / "storage.yml"])
+    conf = alerts.settings(handbook.root, hb.policy)
+    report = alerts.check(hb, files, conf, dt.date(2026, 9, 15))
+    assert [p.rule for p in report.problems] == ["alert-link-broken"]
+    aliases = {"/runbooks/old/diskfull/": "runbooks/storage/disk-full.md"}
+    report = alerts.check(hb, files, conf, dt.date(2026, 9, 15), aliases=aliases)
+    assert report.problems == [] and all(c.covered for c in report.checked)

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,7 +194,7 @@ class Landing:
 class Site:
     """The pages the built site serves for a handbook, and the headings of its documents."""
 
-    def __init__(self, handbook: Handbook) -> None:
+    def __init__(self, handbook: Handbook, aliases: Mapping[str, str] | None = None) -> None:
         self.handbook = handbook
         self.root = handbook.root
         self.runbooks = {rb.rel: rb for rb in handbook.runbooks if rb.rel}
@@ -222,6 +222,10 @@ class Site:
         for name in self.named:
             self.lower.setdefault(name.lower(), []).append(name)
         self._ids: dict[str, set[str]] = {}
+        # More addresses the site answers (redirects from the URLs a document had in its old
+        # site, say): site path -> the document's source path. A document's own path wins.
+        for path, rel in (aliases or {}).items():
+            self.pages.setdefault(path.strip("/"), rel)
 
     def _docs_pages(self) -> Iterator[str]:
         top = self.docs_dir
@@ -527,17 +531,19 @@ def check(
     today: dt.date,
     *,
     positions: bool = True,
+    aliases: Mapping[str, str] | None = None,
 ) -> Report:
     """Every check of the rule files against the handbook; problems are values, never raised.
 
     positions=False leaves the problems at line 1 of their rule file, for a caller that shows
-    no problem (the site): no rule file is composed again.
+    no problem (the site): no rule file is composed again. aliases: the site paths the site
+    also answers (redirects), each to a document's source path, as for Site.
     """
     if not positions:
         for file in files:
             file.forget_positions()
     report = Report(files=list(files))
-    site = Site(handbook)
+    site = Site(handbook, aliases)
     policy = handbook.policy.alerts
     exceptions = {e.alert: e for e in policy.exceptions if e.expires is None or e.expires >= today}
     base = conf.site_url.rstrip("/") if conf.site_url else ""
@@ -827,7 +833,11 @@ class KnownAlert:
 
 
 def known_alerts(
-    handbook: Handbook, today: dt.date | None = None, *, site_url: str | None = None
+    handbook: Handbook,
+    today: dt.date | None = None,
+    *,
+    site_url: str | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> list[KnownAlert]:
     """Every alert named by a runbook or, when policy.yml sets `alerts.rules`, found in them.
 
@@ -839,7 +849,9 @@ def known_alerts(
     if handbook.policy.alerts.rules:
         files, _ = configured_rules(handbook)
     conf = settings(handbook.root, handbook.policy, site_url=site_url)
-    report = check(handbook, files, conf, today or dt.date.today(), positions=False)
+    report = check(
+        handbook, files, conf, today or dt.date.today(), positions=False, aliases=aliases
+    )
     by_name: dict[str, KnownAlert] = {}
     for rb in handbook.runbooks:
         for name in rb.alerts:

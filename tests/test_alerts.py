@@ -578,6 +578,9 @@ def test_known_alerts_for_the_site(handbook: Handbook) -> None:
     disk = known[2]
     assert disk.severities == ["critical"] and disk.rule_files == ["rules/storage.yml"]
     assert [rb.id for rb in disk.runbooks] == ["RB-0002"]
+    coverage = alerts.for_site(hb, dt.date(2026, 9, 15)).coverage
+    assert (coverage["alerts"], coverage["paging"], coverage["covered"]) == (4, 2, 2)
+    assert coverage["by_severity"]["warning"]["alerts"] == 2
     # Without rule files the site still knows the alerts runbooks name.
     handbook.write("policy.yml", POLICY)
     hb = load.load_handbook(handbook.root)

@@ -832,18 +832,26 @@ class KnownAlert:
     linked: bool  # one of its rules' links lands on a runbook
 
 
-def known_alerts(
+@dataclass(slots=True)
+class SiteAlerts:
+    """What /alerts/ shows: the known alerts, and the coverage figures of the rule files."""
+
+    known: list[KnownAlert]
+    coverage: dict[str, Any]  # as `opsbook alerts --format json`'s "coverage"
+
+
+def for_site(
     handbook: Handbook,
     today: dt.date | None = None,
     *,
     site_url: str | None = None,
     aliases: Mapping[str, str] | None = None,
-) -> list[KnownAlert]:
+) -> SiteAlerts:
     """Every alert named by a runbook or, when policy.yml sets `alerts.rules`, found in them.
 
-    Sorted for /alerts/: alerts without a runbook first, paging ones at the top of each part,
-    then by name. Problems are not returned (lint reports them); unreadable rule files are
-    left out.
+    known is sorted for /alerts/: alerts without a runbook first, paging ones at the top of
+    each part, then by name. Problems are not returned (lint reports them); unreadable rule
+    files are left out. site_url defaults to mkdocs.yml's; aliases as for check().
     """
     files: list[RuleFile] = []
     if handbook.policy.alerts.rules:
@@ -869,4 +877,16 @@ def known_alerts(
         known.runbooks = _unique([*known.runbooks, *c.runbooks])
         known.linked = known.linked or c.covered
         known.covered = known.covered or c.covered
-    return sorted(by_name.values(), key=lambda k: (k.covered, not k.paging, k.name))
+    ordered = sorted(by_name.values(), key=lambda k: (k.covered, not k.paging, k.name))
+    return SiteAlerts(ordered, report.coverage())
+
+
+def known_alerts(
+    handbook: Handbook,
+    today: dt.date | None = None,
+    *,
+    site_url: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> list[KnownAlert]:
+    """for_site()'s known alerts alone."""
+    return for_site(handbook, today, site_url=site_url, aliases=aliases).known

@@ -173,7 +173,9 @@ def _service(rng: random.Random) -> str:
     return name
 
 
-def _runbook_text(rng: random.Random, rb: Runbook, all_ids: list[str], today: dt.date) -> str:
+def _runbook_text(
+    rng: random.Random, rb: Runbook, all_ids: list[str], today: dt.date, alerts: bool = False
+) -> str:
     slug, title, symptom = PROBLEMS[rng.randrange(len(PROBLEMS))]
     n = rng.randint(2, 95)
     severities = sorted(rng.sample(["SEV-1", "SEV-2", "SEV-3", "SEV-4"], rng.choice([1, 1, 2])))
@@ -197,6 +199,8 @@ def _runbook_text(rng: random.Random, rb: Runbook, all_ids: list[str], today: dt
         f"  - Customers report {title.lower()} on {rb.service}",
         f"tags: [{rb.service}, {slug}, {rng.choice(['kubernetes', 'aws', 'postgres', 'redis'])}]",
     ]
+    if alerts:  # the alert it is for (bench/alerts.py); drawn above either way, so the rest
+        lines.append(f"alerts: [{alert}]")  # of the handbook is the same with or without it
     if related:
         lines.append(f"related: [{', '.join(related)}]")
     lines += [
@@ -351,7 +355,9 @@ def _postmortem_text(
     return f"{day.isoformat()}-{services[0]}-{slug}-{index:05d}.md", "\n".join(lines)
 
 
-def generate(count: int, out: Path, today: dt.date = TODAY, seed: int = 1) -> Path:
+def generate(
+    count: int, out: Path, today: dt.date = TODAY, seed: int = 1, alerts: bool = False
+) -> Path:
     """Write a handbook of count documents into out (replacing it); returns out."""
     rng = random.Random(seed)
     if out.exists():
@@ -376,7 +382,7 @@ def generate(count: int, out: Path, today: dt.date = TODAY, seed: int = 1) -> Pa
     for rb in runbooks:
         path = out / rb.rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_runbook_text(rng, rb, ids, today), encoding="utf-8")
+        path.write_text(_runbook_text(rng, rb, ids, today, alerts), encoding="utf-8")
     first = today - dt.timedelta(days=3 * 365)
     for i in range(1, count - n_runbooks + 1):
         day = first + dt.timedelta(days=rng.randint(0, 3 * 365 - 1))

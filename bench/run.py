@@ -1,6 +1,7 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
     python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
+    python bench/run.py --trees-only | --alerts-only   (one section: bench/trees.py, alerts.py)
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -43,6 +44,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import alerts as alert_rules  # noqa: E402  (bench/alerts.py, not opsbook.alerts)
 import trees  # noqa: E402
 from floor import frontmatter  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
@@ -469,6 +471,7 @@ def report(
         lines += [site_note, ""]
     lines += instructions_section(work)
     lines += trees.section(work)
+    lines += alert_rules.section(work)
     lines += ["## Peak memory", "", *memory_table(results), ""]
     return "\n".join(lines)
 
@@ -517,7 +520,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure only the huge decision trees (bench/trees.py), then write the report "
         "from the last full run's results",
     )
+    parser.add_argument(
+        "--alerts-only",
+        action="store_true",
+        help="measure only the alert rules against the handbook (bench/alerts.py), then "
+        "update that section of the report",
+    )
     args = parser.parse_args(argv)
+    if args.alerts_only:
+        alert_rules.bench(args.work, args.repeat)
+        old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        args.out.write_text(alert_rules.replace_section(old, args.work), encoding="utf-8")
+        return 0
     if args.trees_only:
         trees.bench(args.work, args.repeat)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
@@ -538,6 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[SizeResult] = []
     try:
         trees.bench(args.work, args.repeat)
+        alert_rules.bench(args.work, args.repeat)
         for count in sizes:
             results.append(bench_size(count, args.repeat, args.work, with_site))
             print("\n".join(results_table(results[-1:])[2:]), flush=True)

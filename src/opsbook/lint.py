@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from opsbook import checks, load
+from opsbook import alerts, checks, load
 from opsbook.model import Handbook, Problem
 
 
@@ -98,6 +98,10 @@ def run(root: Path, options: checks.Options, only: Sequence[str] | None = None) 
     handbook = load.load_handbook(root)
     problems = handbook.problems + checks.check(handbook, options)
     files = list(handbook.files)
+    if options.state:  # with policy.yml's alerts.rules; the site shows them on /alerts/ instead
+        found = alerts.lint(handbook, options.today)
+        problems += found.problems
+        files += found.files
     if only is not None:
         wanted = set(only)
         problems = [p for p in problems if p.path in wanted]

@@ -15,6 +15,8 @@ from opsbook import schemas, yamlsafe
 from opsbook.model import (
     TIMELINE_KEYS,
     ActionItem,
+    AlertException,
+    AlertPolicy,
     Answer,
     Cadence,
     Channel,
@@ -353,6 +355,7 @@ def runbook_from(source: Source) -> Runbook:
         links=[Link(_str(x, "title"), _str(x, "url")) for x in _dicts(d, "links")],
         estimated_duration=_str(d, "estimated_duration"),
         source=source,
+        alerts=_strs(d, "alerts"),
     )
 
 
@@ -436,7 +439,29 @@ def policy_from(source: Source) -> Policy:
         default_review_days=_int(review or {}, "default_days") or 90,
         decision_trees=[_tree_from(t, i) for i, t in enumerate(_dicts(d, "decision_trees"))],
         source=source,
+        alerts=_alert_policy(d.get("alerts")),
     )
+
+
+def _alert_policy(data: Any) -> AlertPolicy:
+    """policy.yml's `alerts:` section; what is missing or of the wrong type keeps its default."""
+    policy = AlertPolicy()
+    if not isinstance(data, dict):
+        return policy
+    policy.rules = _strs(data, "rules")
+    policy.annotations = _strs(data, "annotations") or policy.annotations
+    policy.link_prefixes = _strs(data, "link_prefixes")
+    policy.severity_label = _str(data, "severity_label") or policy.severity_label
+    policy.paging = _strs(data, "paging") if "paging" in data else policy.paging
+    raw = data.get("exceptions")
+    policy.exceptions = [
+        AlertException(
+            _str(e, "alert"), _str(e, "owner"), _str(e, "reason"), parse_date(e.get("expires")), i
+        )
+        for i, e in enumerate(raw if isinstance(raw, list) else [])
+        if isinstance(e, dict)
+    ]
+    return policy
 
 
 def _tree_from(data: dict[str, Any], index: int) -> DecisionTree:

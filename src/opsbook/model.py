@@ -149,6 +149,8 @@ class Runbook:
     links: list[Link] = field(default_factory=list)
     estimated_duration: str = ""
     source: Source | None = None
+    # Names of the alerting rules this runbook is for, matched exactly (case-sensitive).
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def rel(self) -> str:
@@ -284,6 +286,29 @@ class DecisionTree:
 
 
 @dataclass(slots=True)
+class AlertException:
+    """An alert allowed to have no runbook link until a date (policy.yml alerts.exceptions)."""
+
+    alert: str
+    owner: str
+    reason: str
+    expires: dt.date | None
+    index: int = 0
+
+
+@dataclass(slots=True)
+class AlertPolicy:
+    """policy.yml's optional `alerts:` section: where the rules are and how to read them."""
+
+    rules: list[str] = field(default_factory=list)
+    annotations: list[str] = field(default_factory=lambda: ["runbook_url"])
+    link_prefixes: list[str] = field(default_factory=list)
+    severity_label: str = "severity"
+    paging: list[str] = field(default_factory=lambda: ["critical"])
+    exceptions: list[AlertException] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Policy:
     severities: list[Severity] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
@@ -293,6 +318,7 @@ class Policy:
     default_review_days: int = 90
     decision_trees: list[DecisionTree] = field(default_factory=list)
     source: Source | None = None
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
 
     def severity(self, severity_id: str) -> Severity | None:
         return next((s for s in self.severities if s.id == severity_id), None)

@@ -118,6 +118,53 @@ _TABLE = (
     ),
     ("action-overdue", "warning", "an open or in-progress action item past its due date"),
     (
+        "alert-rules-invalid",
+        "error",
+        "a rule file (`opsbook alerts`, or policy.yml `alerts.rules`) that cannot be read or is "
+        "not valid YAML; a configured glob that matches no file",
+    ),
+    (
+        "alert-paging-no-runbook",
+        "error",
+        "a paging alert (its severity label among `alerts.paging`, default `critical`) with no "
+        "runbook link annotation and no exception",
+    ),
+    ("alert-no-runbook", "warning", "an alert that does not page with no runbook link annotation"),
+    (
+        "alert-link-broken",
+        "error",
+        "a runbook link into this handbook (its site URL, `/alerts/<name>/`, a document path) "
+        "that lands on no page",
+    ),
+    (
+        "alert-link-anchor",
+        "error",
+        "a runbook link whose `#anchor` no heading of the linked document has",
+    ),
+    (
+        "alert-link-unnamed",
+        "warning",
+        "a runbook link to a runbook whose `alerts` does not name that alert",
+    ),
+    (
+        "alert-link-template",
+        "warning",
+        "a runbook link with a template other than the alert name (`{{ $labels.alertname }}`): "
+        "it cannot be checked",
+    ),
+    (
+        "alert-unknown",
+        "warning",
+        "a runbook names an alert (`alerts`) that no rule file defines: renamed or deleted",
+    ),
+    ("alert-exception-expired", "error", "an `alerts.exceptions` entry past its expiry date"),
+    (
+        "alert-exception-unneeded",
+        "warning",
+        "an `alerts.exceptions` entry for an alert that has a runbook, or that no rule file "
+        "defines",
+    ),
+    (
         "internal",
         "error",
         "opsbook itself failed on this file (please report it); the others are still checked",

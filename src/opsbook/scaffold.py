@@ -181,8 +181,10 @@ def runbook_text(
     severity: Sequence[str],
     last_reviewed: dt.date,
     status: str = "draft",
+    alerts: Sequence[str] = (),
 ) -> str:
     """A new runbook: required fields, commented optional ones, and the sections to fill in."""
+    named = f"alerts: {yaml_list(alerts)}\n" if alerts else ""
     return f"""\
 ---
 id: {yaml_scalar(id)}
@@ -192,7 +194,7 @@ owner: {yaml_scalar(owner)}
 severity: {yaml_list(severity)}
 last_reviewed: {last_reviewed.isoformat()}
 status: {status}
-# Optional fields: uncomment the ones you use (`opsbook schema runbook` describes them all).
+{named}# Optional fields: uncomment the ones you use (`opsbook schema runbook` describes them all).
 # symptoms:
 #   - Alert HighErrorRate firing
 #   - Users see "502 Bad Gateway"
@@ -501,10 +503,16 @@ def new_runbook(
     today: dt.date,
     status: str = "draft",
     slug: str | None = None,
+    alerts: Sequence[str] = (),
 ) -> Path:
     """Write runbooks/<service>/<slug>.md with the next id above those in use; never overwrites."""
     for sev in severity:
         _severities(policy, many=True)(sev)
+    for name in alerts:  # as the runbook schema's `alerts` items: a URL path segment
+        if not re.fullmatch(r"[^/?#%\x00-\x1f\x7f]+", name):
+            raise ScaffoldError(
+                f"--alert {name!r}: an alert name has no '/', '?', '#', '%' or control characters"
+            )
     # The lock is held from reading the ids in use until the file exists, so that parallel
     # runs never pick the same id.
     with fsutil.handbook_lock(root):
@@ -519,6 +527,7 @@ def new_runbook(
             severity=severity,
             last_reviewed=today,
             status=status,
+            alerts=list(dict.fromkeys(alerts)),
         )
         _write_new(path, text)
     return path
@@ -602,6 +611,7 @@ def _new(args: argparse.Namespace) -> int:
                 today=today,
                 status=args.status,
                 slug=args.slug,
+                alerts=args.alert or [],
             )
         else:
             specs = [
@@ -681,6 +691,9 @@ def _add_new(sub: Any) -> None:
         help="a severity id from policy.yml; repeat (or comma-separate) for several",
     )
     p.add_argument("--status", choices=RUNBOOK_STATUSES, default="draft")
+    p.add_argument(
+        "--alert", action="append", metavar="NAME", help="an alert it is for; repeatable"
+    )
     p.set_defaults(func=_new)
 
     p = kinds.add_parser(

@@ -75,7 +75,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from opsbook import actions, adopt, generate, scaffold
+    from opsbook import actions, adopt, generate, insights_cli, scaffold
 
     parser = argparse.ArgumentParser(
         prog="opsbook",
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     p.set_defaults(func=_schema)
 
-    for module in (generate, scaffold, adopt, actions):
+    for module in (generate, scaffold, adopt, actions, insights_cli):
         module.register(sub)
     return parser
 

@@ -168,13 +168,15 @@ def distribution(values: Sequence[tuple[float, str]]) -> dict[str, Any]:
     ordered = sorted(values)
     numbers = [v for v, _ in ordered]
     if not numbers:
-        return {"n": 0, "median": None, "p90": None, "max": None, "postmortems": []}
+        return {"n": 0, "median": None, "p90": None, "max": None, "postmortems": [], "values": []}
     return {
         "n": len(numbers),
         "median": number(statistics.median(numbers)),
         "p90": number(p90(numbers)),
         "max": number(numbers[-1]),
         "postmortems": [name for _, name in ordered],
+        # Each postmortem's own value, in the same order: every figure can be checked.
+        "values": [number(v) for v in numbers],
     }
 
 
@@ -286,7 +288,7 @@ def _action_items(counted: list[Postmortem], today: dt.date) -> dict[str, Any]:
         if item.status in OPEN_STATUSES and day is not None:
             ages.append((float(max(0, (today - day).days)), item.uid))
     age = distribution(ages)
-    age["items"] = age.pop("postmortems")
+    age["items"] = age.pop("postmortems")  # action item uids: postmortem id / item id
     owners: dict[str, Counter[str]] = defaultdict(Counter)
     for item in items:
         owners[item.owner][_state(item, today)] += 1

@@ -345,7 +345,10 @@ def _repeats(counted: list[Postmortem], window: int) -> list[dict[str, Any]]:
                     }
                 )
             chain = [cur] if cur is not None else []
-    groups.sort(key=lambda g: (-len(g["postmortems"]), g["last"], g["service"]), reverse=False)
+    # The longest chains first, then the most recent.
+    groups.sort(key=lambda g: g["service"])
+    groups.sort(key=lambda g: g["last"], reverse=True)
+    groups.sort(key=lambda g: -len(g["postmortems"]))
     return groups
 
 

@@ -88,8 +88,8 @@ def stacked_columns(
     series: (name, CSS class, counts per column).
     """
     left, top, bottom, plot_h = 34, 10, 46, 150
-    bar_w, gap = 18, 6
-    width = max(240, left + len(columns) * (bar_w + gap) + 10)
+    bar_w, gap = 24, 8
+    width = max(360, left + len(columns) * (bar_w + gap) + 10)
     height = top + plot_h + bottom
     totals = [sum(s[2][i] for s in series) for i in range(len(columns))]
     peak = _nice_max(max(totals, default=0))
@@ -261,9 +261,8 @@ class _Page:
                     for name, value in zip(d["postmortems"], d["values"], strict=True)
                 )
                 behind.append(
-                    f'<details id="{esc(anchor)}" class="ob-behind"><summary>{label}, '
-                    f"{esc(group)}: the {plural(d['n'], 'postmortem')} behind the figures, "
-                    f"shortest first</summary><ol>{items}</ol></details>"
+                    f'<p id="{esc(anchor)}"><strong>{esc(group)}</strong>: '
+                    f"{plural(d['n'], 'postmortem')}, shortest first</p><ol>{items}</ol>"
                 )
             else:
                 cells = ["0", DASH, DASH, DASH]
@@ -280,7 +279,14 @@ class _Page:
         )
         headers = [where.capitalize(), "Incidents", "n", "Median", "p90", "Max"]
         tbl = table(headers, rows, cls="ob-insights-table")
-        return figure(chart, caption, tbl) + ("\n" + listing("\n".join(behind)) if behind else "")
+        if not behind:
+            return figure(chart, caption, tbl)
+        # One collapsed list per measure: a link to a figure opens it at its group.
+        details = (
+            f'<details class="ob-behind"><summary>The postmortems behind these figures, '
+            f"{label.lower()} by {where}</summary>\n" + "\n".join(behind) + "\n</details>"
+        )
+        return figure(chart, caption, tbl) + "\n" + listing(details)
 
     def _title(self, name: str) -> str:
         entry = self.index.get(name) or {}
@@ -467,7 +473,8 @@ def render(ctx: Context) -> str:
         f"# {TITLE}",
         '<p class="ob-lead">What the published postmortems say over time: counts and '
         "distributions (median, 90th percentile, maximum), each figure linked to the "
-        "postmortems behind it. No averages: incident durations are skewed.</p>",
+        "postmortems behind it. No averages: incident durations are skewed. How each figure "
+        'is made: <a href="#definitions">Definitions</a>.</p>',
         f'<p class="ob-counted"><strong>{plural(counted, "published postmortem")}</strong> '
         f"counted. {plural(left['draft'], 'draft')} and {left['in_review']} in review left "
         f'out. The same figures as data: <a href="{href}" download>{JSON_FILE}</a> '

@@ -1,6 +1,7 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
     python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
+                        [--trees-only] [--insights-only]
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -43,6 +44,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import insights as insights_bench  # noqa: E402
 import trees  # noqa: E402
 from floor import frontmatter  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
@@ -469,6 +471,7 @@ def report(
         lines += [site_note, ""]
     lines += instructions_section(work)
     lines += trees.section(work)
+    lines += insights_bench.section(work)
     lines += ["## Peak memory", "", *memory_table(results), ""]
     return "\n".join(lines)
 
@@ -517,7 +520,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure only the huge decision trees (bench/trees.py), then write the report "
         "from the last full run's results",
     )
+    parser.add_argument(
+        "--insights-only",
+        action="store_true",
+        help="measure only the /insights/ page at 10,000 documents (bench/insights.py), then "
+        "update its section of the report",
+    )
     args = parser.parse_args(argv)
+    if args.insights_only:
+        insights_bench.bench(args.work, args.repeat, report=args.out)
+        old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        args.out.write_text(insights_bench.replace_section(old, args.work), encoding="utf-8")
+        return 0
     if args.trees_only:
         trees.bench(args.work, args.repeat)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
@@ -547,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     measured = dt.date.today().isoformat()
     text = report(results, args.repeat, site_note, measured, args.work)
     args.out.write_text(text, encoding="utf-8")
+    # The page's share of the 10,000-document build just written to the report.
+    insights_bench.bench(args.work, args.repeat, report=args.out)
+    args.out.write_text(
+        insights_bench.replace_section(args.out.read_text(encoding="utf-8"), args.work),
+        encoding="utf-8",
+    )
     record = {"repeat": args.repeat, "date": measured, "results": [asdict(r) for r in results]}
     (args.work / "results.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")

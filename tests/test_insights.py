@@ -496,3 +496,51 @@ def test_page_of_a_handbook_without_published_postmortems(
 
 def test_page_html_parses(site: Built) -> None:
     parse(site.html("insights/"))
+
+
+def test_dates_far_apart_and_any_utc_offset(
+    book: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Schema-valid extremes: a postmortem of 1900 with offsets of +14:00 and -12:00, another of
+    2999 (after today, a lint error, still counted): months without incidents between them are
+    not listed (13,200 of them), and the figures, the page and the JSON are still made."""
+    old = dedent(
+        """
+        ---
+        id: PM-OLD
+        title: The oldest one
+        date: 1900-01-01
+        severity: P2
+        services: [api]
+        status: published
+        timeline:
+          started: "1900-01-01T00:00:00+14:00"
+          detected: "1899-12-31T22:30:00-12:00"
+          resolved: "1900-01-02T00:00:00+00:00"
+        action_items:
+          - {title: Look again, owner: zed, due: 1900-02-01, status: open}
+        ---
+        Body.
+        """
+    )
+    book.write("postmortems/1900-01-01-old.md", old)
+    book.write(
+        "postmortems/2999-12-31-late.md",
+        old.replace("PM-OLD", "PM-LATE")
+        .replace("1900-01-01", "2999-12-31")
+        .replace("1899-12-31", "2999-12-30")
+        .replace("1900-01-02T00:00:00", "2999-12-31T23:00:00")
+        .replace("1900-02-01", "2999-12-31"),
+    )
+    data = insights(opsbook, book.root)
+    months = [row["month"] for row in data["by_month"]]
+    assert months == ["1900-01", "2026-07", "2026-08", "2999-12"]
+    # started 1899-12-31T10:00Z, detected 1900-01-01T10:30Z: 24 h 30 min.
+    detect = data["by_severity"]["P2"]["time_to_detect"]
+    assert dict(zip(detect["postmortems"], detect["values"], strict=True))["PM-OLD"] == 1470
+    assert data["action_items"]["open_age_days"]["max"] > 45000
+    out = tmp_path / "out"
+    assert opsbook("generate", out, "--today", TODAY, cwd=book.root).code == 0
+    assert "1900-01" in (out / "insights" / "index.md").read_text(encoding="utf-8")
+    for fmt in ("text", "csv"):
+        assert opsbook("insights", "--format", fmt, cwd=book.root).code == 0

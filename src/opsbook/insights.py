@@ -211,7 +211,8 @@ def _quarters_between(first: dt.date, last: dt.date) -> list[str]:
 
 def _severity_order(handbook: Handbook, seen: Iterable[str]) -> list[str]:
     """The policy's severities in its order, then any other id a postmortem gives."""
-    ids = [s.id for s in handbook.policy.severities]
+    # A severity listed twice (a lint error) is one group, not two.
+    ids = list(dict.fromkeys(s.id for s in handbook.policy.severities))
     extra = sorted(set(seen) - set(ids))
     return ids + extra
 

@@ -327,6 +327,13 @@ def test_insights_charts_are_drawn_and_readable_in_both_palettes(tab: Tab) -> No
         "el => getComputedStyle(el).fill"
     )
     assert bar_fill not in ("rgb(0, 0, 0)", "none"), bar_fill
+    # A figure's link opens the list of the postmortems behind it (a closed <details>).
+    link = tab.page.locator("article table a[href^='#pm-time-to-detect-']").first
+    target = tab.page.locator(str(link.get_attribute("href")))
+    assert not target.is_visible()
+    link.click()
+    target.wait_for(state="visible")
+    assert target.locator("xpath=following-sibling::ol[1]/li/a").count() >= 1
     tab.page.locator("h2#incidents-per-month").scroll_into_view_if_needed()
     tab.shot("insights-light")
 

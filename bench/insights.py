@@ -172,7 +172,7 @@ def replace_section(report: str, work: Path) -> str:
         start = report.index(HEADING)
         end = report.find("\n## ", start + len(HEADING))
         head = report[:start].rstrip("\n") + "\n\n"
-        return head + new + (report[end + 1 :] if end >= 0 else "")
+        return head + new + ("\n" + report[end + 1 :] if end >= 0 else "")
     anchor = report.find("## Peak memory")
     if anchor < 0:
         return report.rstrip("\n") + "\n\n" + new

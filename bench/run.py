@@ -1,7 +1,7 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
     python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
-    python bench/run.py --trees-only | --alerts-only   (one section: bench/trees.py, alerts.py)
+    python bench/run.py --trees-only | --alerts-only | --insights-only   (one section)
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -45,6 +45,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import alerts as alert_rules  # noqa: E402  (bench/alerts.py, not opsbook.alerts)
+import insights as insights_bench  # noqa: E402
 import trees  # noqa: E402
 from floor import frontmatter  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
@@ -472,6 +473,7 @@ def report(
     lines += instructions_section(work)
     lines += trees.section(work)
     lines += alert_rules.section(work)
+    lines += insights_bench.section(work)
     lines += ["## Peak memory", "", *memory_table(results), ""]
     return "\n".join(lines)
 
@@ -526,11 +528,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure only the alert rules against the handbook (bench/alerts.py), then "
         "update that section of the report",
     )
+    parser.add_argument(
+        "--insights-only",
+        action="store_true",
+        help="measure only the /insights/ page at 10,000 documents (bench/insights.py), then "
+        "update its section of the report",
+    )
     args = parser.parse_args(argv)
     if args.alerts_only:
         alert_rules.bench(args.work, args.repeat)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
         args.out.write_text(alert_rules.replace_section(old, args.work), encoding="utf-8")
+        return 0
+    if args.insights_only:
+        insights_bench.bench(args.work, args.repeat, report=args.out)
+        old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        args.out.write_text(insights_bench.replace_section(old, args.work), encoding="utf-8")
         return 0
     if args.trees_only:
         trees.bench(args.work, args.repeat)
@@ -562,6 +575,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     measured = dt.date.today().isoformat()
     text = report(results, args.repeat, site_note, measured, args.work)
     args.out.write_text(text, encoding="utf-8")
+    # The page's share of the 10,000-document build just written to the report.
+    insights_bench.bench(args.work, args.repeat, report=args.out)
+    args.out.write_text(
+        insights_bench.replace_section(args.out.read_text(encoding="utf-8"), args.work),
+        encoding="utf-8",
+    )
     record = {"repeat": args.repeat, "date": measured, "results": [asdict(r) for r in results]}
     (args.work / "results.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")

@@ -28,6 +28,7 @@ nav:
   - Runbooks: runbooks/index.md
   - Postmortems: postmortems/index.md
   - Action items: action-items/index.md
+  - Insights: insights/index.md
   - Services: services/index.md
   - Review: review/index.md
 """

@@ -312,3 +312,45 @@ def test_generated_page_renders_offline_without_errors(tab: Tab, path: str) -> N
     tab.goto(path)
     assert heading(tab)
     tab.shot(path.strip("/").replace("/", "-"))
+
+
+def test_insights_charts_are_drawn_and_readable_in_both_palettes(tab: Tab) -> None:
+    tab.goto("insights/")
+    assert heading(tab) == "Insights"
+    charts = tab.page.locator("article svg.ob-chart")
+    assert charts.count() >= 11
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 20, i
+    # Bars have a colour from the stylesheet, not the SVG default (black).
+    bar_fill = tab.page.locator("article svg.ob-chart rect").first.evaluate(
+        "el => getComputedStyle(el).fill"
+    )
+    assert bar_fill not in ("rgb(0, 0, 0)", "none"), bar_fill
+    # A figure's link opens the list of the postmortems behind it (a closed <details>).
+    link = tab.page.locator("article table a[href^='#pm-time-to-detect-']").first
+    target = tab.page.locator(str(link.get_attribute("href")))
+    assert not target.is_visible()
+    link.click()
+    target.wait_for(state="visible")
+    assert target.locator("xpath=following-sibling::ol[1]/li/a").count() >= 1
+    tab.page.locator("h2#incidents-per-month").scroll_into_view_if_needed()
+    tab.shot("insights-light")
+
+    def text_fill() -> str:
+        return str(
+            tab.page.locator("article svg.ob-chart text").first.evaluate(
+                "el => getComputedStyle(el).fill"
+            )
+        )
+
+    fills = {"light": text_fill()}
+    # Material's palette toggle in the header, as a reader switches to the dark palette.
+    tab.page.locator("label[title='Switch to dark mode']").first.click()
+    tab.page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    fills["dark"] = text_fill()
+    tab.page.locator("h2#incidents-per-month").scroll_into_view_if_needed()
+    tab.shot("insights-dark")
+    # The charts' text follows the palette: dark on light, light on dark.
+    assert fills["light"] != fills["dark"], fills
+    assert fills["dark"] != "rgb(0, 0, 0)", fills

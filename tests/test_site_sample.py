@@ -71,6 +71,7 @@ def test_home_links_first_to_the_incident_page(sample: Built) -> None:
         "Runbooks",
         "Postmortems",
         "Action items",
+        "Insights",
         "Services",
         "Review",
         "About this handbook",

@@ -26,6 +26,7 @@ from opsbook.console import (
     open_handbook,
 )
 from opsbook.pages import ASSETS, Context, generated_pages
+from opsbook.pages import insights as insights_page
 
 
 @dataclass
@@ -66,6 +67,7 @@ def write_pages(ctx: Context, out_dir: Path, calendar_domain: str = "opsbook") -
         "action-items.json": actions.to_json(items, ctx.today),
         "action-items.csv": actions.to_csv(items, ctx.today),
         "action-items.ics": actions.to_ics(items, ctx.today, calendar_domain),
+        insights_page.JSON_FILE: insights_page.json_text(ctx),
     }
     for name, text in data.items():
         out.put(out_dir / name, text)

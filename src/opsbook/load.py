@@ -415,6 +415,7 @@ def policy_from(source: Source) -> Policy:
                     if isinstance(c, dict)
                 }
     review = d.get("review") if isinstance(d.get("review"), dict) else {}
+    insights = d.get("insights") if isinstance(d.get("insights"), dict) else {}
     return Policy(
         severities=[
             Severity(
@@ -437,6 +438,7 @@ def policy_from(source: Source) -> Policy:
             Contact(_str(c, "role"), _str(c, "name"), _str(c, "how")) for c in _dicts(d, "contacts")
         ],
         default_review_days=_int(review or {}, "default_days") or 90,
+        repeat_window_days=_int(insights or {}, "repeat_window_days") or 30,
         decision_trees=[_tree_from(t, i) for i, t in enumerate(_dicts(d, "decision_trees"))],
         source=source,
         alerts=_alert_policy(d.get("alerts")),

@@ -316,6 +316,8 @@ class Policy:
     roles: list[Role] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     default_review_days: int = 90
+    # insights.repeat_window_days: postmortems of one service this close together are repeats.
+    repeat_window_days: int = 30
     decision_trees: list[DecisionTree] = field(default_factory=list)
     source: Source | None = None
     alerts: AlertPolicy = field(default_factory=AlertPolicy)

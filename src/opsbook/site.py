@@ -38,6 +38,7 @@ from opsbook import actions, checks, lint, load, report, schemas
 from opsbook.model import Problem, Runbook
 from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
 from opsbook.pages import document as document_page
+from opsbook.pages import insights as insights_page
 from opsbook.pages.common import (
     HOME,
     LISTING_END,
@@ -475,6 +476,7 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
         "action-items.json": actions.to_json(items, ctx.today),
         "action-items.csv": actions.to_csv(items, ctx.today),
         "action-items.ics": actions.to_ics(items, ctx.today, domain),
+        insights_page.JSON_FILE: insights_page.json_text(ctx),
     }
     for name, text in outputs.items():
         (site / name).write_text(text, encoding="utf-8", newline="")

@@ -16,6 +16,7 @@ from opsbook.pages import (
     communication,
     decision_trees,
     incident,
+    insights,
     postmortems,
     review,
     runbooks,
@@ -64,6 +65,7 @@ FIXED: tuple[PageSpec, ...] = (
     PageSpec(RUNBOOKS, "Runbooks", runbooks.render),
     PageSpec(POSTMORTEMS, "Postmortems", postmortems.render),
     PageSpec(ACTION_ITEMS, "Action items", action_items.render),
+    PageSpec(insights.URI, insights.TITLE, insights.render),
     PageSpec(SERVICES, "Services", services.render_index),
     PageSpec(REVIEW, "Review", review.render),
 )

@@ -80,6 +80,27 @@ def md(value: object) -> str:
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
 
 
+# What a heading's {#id} may hold: attr_list reads nothing else in it as an attribute.
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def heading(level: int, text: object, anchor: str | None = None) -> str:
+    """A Markdown heading whose text is data: the one way data becomes a heading.
+
+    Escaping &, < and > is not enough in Markdown: attr_list reads `{onfocus=...}` at the end
+    of a heading as attributes, and `[x](javascript:...)` is a link. `md` makes every such
+    character an entity. anchor, a slug made here, becomes the heading's id.
+    """
+    if not 1 <= level <= 6:
+        raise ValueError(f"heading level {level} is not 1 to 6")
+    line = f"{'#' * level} {md(text)}"
+    if anchor is not None:
+        if not _ANCHOR.fullmatch(anchor):
+            raise ValueError(f"heading anchor {anchor!r} is not a slug")
+        line += f" {{#{anchor}}}"
+    return line
+
+
 def data_attr(values: Iterable[str]) -> str:
     """A JSON list for a data-* attribute (read by the filter script), already escaped."""
     return esc(json.dumps(sorted(set(values)), ensure_ascii=False))

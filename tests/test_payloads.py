@@ -1,0 +1,90 @@
+"""Every string from a document, policy.yml or a command-line option is data wherever it lands.
+
+Markdown is not HTML: a value escaped for HTML (&, <, >) still turns into markup in a Markdown
+heading, where attr_list reads `{onfocus=...}` as attributes and `[x](javascript:...)` is a
+link. These tests put hostile strings into every string field of the three schemas and into
+the site's name, build the site, and look at the parsed HTML of every page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook
+from htmldom import Element, parse
+from sitebuild import Built, build, install_site
+
+pytestmark = pytest.mark.slow
+
+URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data")
+BAD_SCHEMES = re.compile(r"^\s*(javascript|data|vbscript):", re.IGNORECASE)
+
+
+def pages(site: Path) -> Iterator[tuple[str, Element]]:
+    for path in sorted(site.rglob("*.html")):
+        yield path.relative_to(site).as_posix(), parse(path.read_text(encoding="utf-8"))
+
+
+def live_markup(root: Element) -> list[str]:
+    """What on a parsed page a browser would run: event handlers and script URLs."""
+    found = []
+    for el in root.iter():
+        for name, value in el.attrs.items():
+            if name.startswith("on"):
+                found.append(f"<{el.tag} {name}={value!r}>")
+            if name in URL_ATTRS and BAD_SCHEMES.match(value):
+                found.append(f"<{el.tag} {name}={value!r}>")
+    return found
+
+
+def live_markup_of_site(site: Path) -> dict[str, list[str]]:
+    return {rel: found for rel, root in pages(site) if (found := live_markup(root))}
+
+
+# --- the findings of issue 15, one by one -------------------------------------------------------
+
+FOCUS = "payments {tabindex=0 autofocus=1 onfocus=alert(document.domain)}"
+ONERROR = "billing ![](x){onerror=alert(1)}"
+TREE_TITLE = "Roll back? {tabindex=0 autofocus=1 onfocus=alert(1)} [x](javascript:alert(1))"
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("findings")
+    book = Handbook(root)
+    book.write("policy.yml", POLICY.replace("title: Should I roll back?", f'title: "{TREE_TITLE}"'))
+    book.write("runbooks/api/roll-back.md", RUNBOOK.replace("service: api", f'service: "{FOCUS}"'))
+    book.write(
+        "runbooks/api/billing.md",
+        RUNBOOK.replace("RB-0001", "RB-0002").replace("service: api", f'service: "{ONERROR}"'),
+    )
+    book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+    install_site(root)
+    built = build(root, tmp_path_factory.mktemp("findings-site"))
+    assert built.code == 0, built.log
+    return built
+
+
+@pytest.mark.parametrize("service", [FOCUS, ONERROR])
+def test_a_service_name_is_text_in_its_pages_heading(findings: Built, service: str) -> None:
+    pages_of_service = [
+        rel
+        for rel, root in pages(findings.site)
+        if rel.startswith("services/") and rel != "services/index.html"
+        and service in root.find("article").find("h1").text()
+    ]  # fmt: skip
+    assert len(pages_of_service) == 1, "the service's page does not show its name as text"
+    assert live_markup_of_site(findings.site) == {}
+
+
+def test_a_tree_title_is_text_in_its_pages_heading(findings: Built) -> None:
+    article = findings.content("decision-trees/should-i-roll-back/")
+    h1 = article.find("h1")
+    assert TREE_TITLE in h1.text()
+    assert set(h1.attrs) <= {"id"}, h1.attrs
+    assert not h1.find_all("a", href="javascript:alert(1)")
+    assert live_markup(findings.page("decision-trees/should-i-roll-back/")) == []

@@ -9,12 +9,12 @@ the site's name, build the site, and look at the parsed HTML of every page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook
+from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, Run
 from htmldom import Element, parse
 from sitebuild import Built, build, install_site
 
@@ -88,3 +88,31 @@ def test_a_tree_title_is_text_in_its_pages_heading(findings: Built) -> None:
     assert set(h1.attrs) <= {"id"}, h1.attrs
     assert not h1.find_all("a", href="javascript:alert(1)")
     assert live_markup(findings.page("decision-trees/should-i-roll-back/")) == []
+
+
+SITE_NAMES = [
+    "<img src=x onerror=alert(1)>",
+    'Ops {onfocus=alert(1) autofocus} [x](javascript:alert(1)) &amp; "quoted" {{ jinja }}',
+]
+
+
+@pytest.mark.parametrize("name", SITE_NAMES, ids=["tag", "markdown"])
+def test_the_site_name_is_text_on_every_page(
+    opsbook: Callable[..., Run], tmp_path: Path, name: str
+) -> None:
+    made = opsbook("init", "hb", "--name", name, "--today", "2026-09-15", cwd=tmp_path)
+    assert made.code == 0, made.err
+    built = build(tmp_path / "hb", tmp_path / "site", strict=True)
+    assert built.code == 0, built.log[-4000:]
+    assert live_markup_of_site(built.site) == {}
+    home = built.page("")
+    assert home.find("article").find("h1").text().rstrip("¶") == name
+    for rel, root in pages(built.site):
+        if rel == "404.html":
+            continue
+        assert not [el for el in root.iter() if el.tag == "img" and el.attrs.get("src") == "x"]
+        assert root.find("title").text().endswith(name), rel
+        topic = root.find("header").find("span", cls="md-ellipsis")
+        assert topic.text() == name, rel
+        logo = root.find("a", cls="md-logo")
+        assert logo.attrs["title"] == name and logo.attrs["aria-label"] == name, rel

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -140,6 +141,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
         config.nav = nav_with_children(config.nav, specs)
     _link_assets(config)
     _macros_skip_finished_pages(config)
+    _site_name_as_text(config)
     build = Build(root=root, ctx=ctx, specs=specs, generated={s.src_uri: s for s in specs})
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
@@ -177,6 +179,17 @@ def _macros_skip_finished_pages(config: Any) -> None:
 
         events[i] = on_page_markdown
         origins[on_page_markdown] = origins.get(method, "macros")
+
+
+def _site_name_as_text(config: Any) -> None:
+    """Make site_name text in every page: Material prints it unescaped in <title> and the header.
+
+    Markup is a str that is escaped already: printed as is (`{{ config.site_name }}`) it shows
+    the name as text, and Jinja's `| e` (the logo's title) leaves it as it is, not escaped twice.
+    """
+    name = config.site_name
+    if isinstance(name, str) and not isinstance(name, Markup):
+        config.site_name = Markup(esc(name))
 
 
 def _link_assets(config: Any) -> None:

@@ -116,3 +116,98 @@ def test_the_site_name_is_text_on_every_page(
         assert topic.text() == name, rel
         logo = root.find("a", cls="md-logo")
         assert logo.attrs["title"] == name and logo.attrs["aria-label"] == name, rel
+
+
+# --- document bodies are sanitised ----------------------------------------------------------------
+
+RICH_BODY = """\
+# Rich runbook
+
+Press <kbd>Ctrl</kbd>+<kbd>C</kbd>. <script>alert(1)</script>
+<img src="x" onerror="alert(1)"> <a href="javascript:alert(1)">click</a>
+[js](javascript:alert(1)) <iframe src="https://evil.example/"></iframe>
+
+| column | right |
+|:------:|------:|
+| cell   | 2     |
+
+<details><summary>More</summary>
+
+Hidden text.
+
+</details>
+
+```python
+def roll_back(release):
+    return release - 1
+```
+
+!!! warning "Careful"
+    An admonition.
+
+=== "Linux"
+    Tab one.
+
+=== "macOS"
+    Tab two.
+"""
+
+
+def rich_handbook(root: Path, policy: str = POLICY) -> Handbook:
+    book = Handbook(root)
+    book.write("policy.yml", policy)
+    head, _, _ = RUNBOOK.partition("# Roll back a deployment")
+    book.write("runbooks/api/roll-back.md", head + RICH_BODY)
+    install_site(root)
+    return book
+
+
+@pytest.fixture(scope="module")
+def sanitised(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("sanitised")
+    rich_handbook(root)
+    built = build(root, tmp_path_factory.mktemp("sanitised-site"))
+    assert built.code == 0, built.log
+    return built
+
+
+def test_a_body_loses_what_runs_and_keeps_what_docs_need(sanitised: Built) -> None:
+    page = sanitised.page("runbooks/api/roll-back/")
+    article = page.find("article")
+    assert live_markup(page) == []
+    assert not article.find_all("script") and not article.find_all("iframe")
+    assert "alert(1)" not in sanitised.html("runbooks/api/roll-back/")
+    assert [k.text() for k in article.find_all("kbd")] == ["Ctrl", "C"]
+    assert article.find("img", src="x")  # the image stays, its handler does not
+    cells = article.find("table").find_all("td")
+    assert [c.text() for c in cells][:2] == ["cell", "2"]
+    assert cells[0].attrs.get("style") == "text-align:center"
+    assert article.find("details").find("summary").text() == "More"
+    code = article.find("div", cls="highlight")
+    assert code.find("span", cls="k").text() == "def"  # highlighting classes kept
+    admonition = article.find("div", cls="warning")
+    assert admonition.find("p", cls="admonition-title").text() == "Careful"
+    tabs = article.find("div", cls="tabbed-set")
+    assert [i.attrs.get("type") for i in tabs.find_all("input")] == ["radio", "radio"]
+    assert [lab.text() for lab in tabs.find_all("label")] == ["Linux", "macOS"]
+    # The box opsbook writes above the body is untouched.
+    assert article.find("div", cls="ob-meta").find("dl", cls="ob-meta__grid")
+
+
+UNSANITISED_POLICY = POLICY + "site:\n  sanitize_html: false\n"
+
+
+@pytest.fixture(scope="module")
+def unsanitised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Path]:
+    root = tmp_path_factory.mktemp("unsanitised")
+    rich_handbook(root, UNSANITISED_POLICY)
+    built = build(root, tmp_path_factory.mktemp("unsanitised-site"))
+    assert built.code == 0, built.log
+    return built, root
+
+
+def test_sanitising_can_be_turned_off(unsanitised: tuple[Built, Path]) -> None:
+    built, _ = unsanitised
+    article = built.content("runbooks/api/roll-back/")
+    assert [s.raw_text() for s in article.find_all("script")] == ["alert(1)"]
+    assert article.find("img", src="x").attrs.get("onerror") == "alert(1)"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from opsbook import htmlcheck
 from opsbook.model import (
     TIMELINE_KEYS,
     DecisionTree,
@@ -82,6 +83,7 @@ def check(handbook: Handbook, options: Options) -> list[Problem]:
         problems.extend(_runbook(runbook, handbook, options))
     for pm in handbook.postmortems:
         problems.extend(_postmortem(pm, handbook, options))
+    problems.extend(htmlcheck.check(handbook))
     return problems
 
 

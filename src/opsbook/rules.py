@@ -74,6 +74,18 @@ _TABLE = (
         "error",
         "a published postmortem with `TODO`, `TBD`, `FIXME` or `XXX` left in it",
     ),
+    (
+        "html-unsafe",
+        "warning",
+        "raw HTML, a link or an attribute in a body that the site's sanitiser removes (a script, "
+        "an event handler, a `javascript:` URL); off with `site: {sanitize_html: false}`",
+    ),
+    (
+        "html-offsite",
+        "warning",
+        "an image, frame, script or stylesheet in a body that loads from another host, which "
+        "the site cannot show offline",
+    ),
     ("stale", "warning (error with `--strict`)", "a published runbook past its review interval"),
     ("action-overdue", "warning", "an open or in-progress action item past its due date"),
     (

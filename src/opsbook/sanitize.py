@@ -55,6 +55,9 @@ ATTRIBUTES: Mapping[str, frozenset[str]] = {
 # Attributes kept only with one of these values (never listed in ATTRIBUTES as well).
 ATTRIBUTE_VALUES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "input": {"type": frozenset({"radio", "checkbox"})},
+    # Links opened in a new tab ({:target="_blank"}), common in handbooks; browsers open
+    # _blank without an opener.
+    "a": {"target": frozenset({"_blank", "_self"})},
 }
 
 # CSS properties kept in a style attribute.

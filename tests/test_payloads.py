@@ -8,6 +8,7 @@ the site's name, build the site, and look at the parsed HTML of every page.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -185,7 +186,10 @@ def test_a_body_loses_what_runs_and_keeps_what_docs_need(sanitised: Built) -> No
     assert article.find("details").find("summary").text() == "More"
     code = article.find("div", cls="highlight")
     assert code.find("span", cls="k").text() == "def"  # highlighting classes kept
-    admonition = article.find("div", cls="warning")
+    # Lint's warnings about the body open the page, in opsbook's banner.
+    banner = article.find("div", cls="ob-banner")
+    assert "html-unsafe" in banner.text() and "html-offsite" in banner.text()
+    admonition = next(d for d in article.find_all("div", cls="warning") if d is not banner)
     assert admonition.find("p", cls="admonition-title").text() == "Careful"
     tabs = article.find("div", cls="tabbed-set")
     assert [i.attrs.get("type") for i in tabs.find_all("input")] == ["radio", "radio"]
@@ -211,3 +215,277 @@ def test_sanitising_can_be_turned_off(unsanitised: tuple[Built, Path]) -> None:
     article = built.content("runbooks/api/roll-back/")
     assert [s.raw_text() for s in article.find_all("script")] == ["alert(1)"]
     assert article.find("img", src="x").attrs.get("onerror") == "alert(1)"
+
+
+# --- every string field of the three schemas, and the site's name ------------------------------
+
+PAYLOADS = [
+    "{onfocus=alert(1) autofocus tabindex=0}",
+    "x {: onclick=alert(1) }",
+    "[x](javascript:alert(1))",
+    "![x](javascript:alert(1))",
+    "![](x){onerror=alert(1)}",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#106;avascript:alert(1)",
+    "\"'><svg onload=alert(1)>",
+    "escape \x1b[31m bell \x07 end",
+    "`code` ``x`` ``` fence",
+    "{{ jinja }} {{ severity_matrix() }}",
+    "{% raw %} {% include 'secrets.txt' %}",
+    "[d](data:text/html,<script>alert(1)</script>)",
+    "<a href=vbscript:msgbox(1)>v</a>",
+    "*e* __b__ | p | ~~d~~ ^s^ ==m== :x: # h",
+    "<!-- c --> <![CDATA[x]]> ]]>",
+]
+URLS = [
+    'https://example.com/"><script>alert(1)</script>',
+    "https://example.com/?q='onmouseover=alert(1)//",
+    "https://example.com/#{onclick=alert(1)}",
+    "https://example.com/[x](javascript:alert(1))",
+]
+N = len(PAYLOADS)
+WORDS = re.compile(r"[A-Za-z0-9]+")
+
+# Raw HTML and Markdown in a body: sanitised, and warned about by lint (not errors).
+HOSTILE_BODY = (
+    RICH_BODY
+    + "\n"
+    + "\n\n".join(
+        [
+            "<a href='&#106;avascript:alert(1)'>entity</a> <a href='vbscript:msgbox(1)'>vb</a>",
+            "[data](data:text/html,<script>alert(1)</script>) ![img](javascript:alert(1))",
+            'Paragraph with handlers.\n{: onclick="alert(1)" onmouseover="alert(1)" }',
+            '<details open ontoggle="alert(1)"><summary>t</summary>x</details>',
+            '<svg><script>alert(1)</script></svg><math><mi xlink:href="javascript:alert(1)">m</mi>'
+            "</math>",
+            "<form action='javascript:alert(1)'><button>b</button></form>",
+            '<div style="background:url(javascript:alert(1))">s</div>',
+        ]
+    )
+    + "\n"
+)
+
+
+def hostile(i: int, tag: str) -> str:
+    return f"{tag}{i} {PAYLOADS[i % N]}"
+
+
+def benign(i: int, tag: str) -> str:
+    """The hostile string's letters and digits only: the same slugs, so the same page paths."""
+    return " ".join(WORDS.findall(hostile(i, tag)))
+
+
+def handbook_files(h: Callable[[int, str], str], url: Callable[[int], str]) -> dict[str, str]:
+    """A handbook whose every free-text field is h(i, field) (and URL url(i))."""
+    sev = [h(i, "sev") for i in range(N)]
+    channels = [h(i, "chan") for i in range(N)]
+    roles = [h(i, "role") for i in range(N)]
+    rb_ids = [h(i, "RB") for i in range(N)]
+    services = [h(i, "svc") for i in range(N)]
+    policy = {
+        "severities": [
+            {
+                "id": sev[i],
+                "name": h(i, "name"),
+                "definition": h(i, "def"),
+                "examples": [h(i, "ex"), h(i + 1, "ex")],
+                "response_time": h(i, "resp"),
+                "notify": [h(i, "notify")],
+                "review_days": 90,
+            }
+            for i in range(N)
+        ],
+        "channels": [{"id": channels[i], "name": h(i, "channel")} for i in range(N)],
+        "communication": {
+            sev[i]: {channels[i]: {"when": h(i, "when"), "every": h(i, "every")}} for i in range(N)
+        },
+        "roles": [
+            {"id": roles[i], "name": h(i, "rolename"), "duties": [h(i, "duty")]} for i in range(N)
+        ],
+        "contacts": [{"role": roles[i], "name": h(i, "who"), "how": h(i, "how")} for i in range(N)],
+        "review": {"default_days": 90},
+        "decision_trees": [
+            {
+                "id": h(i, "tree"),
+                "title": h(i, "title"),
+                "start": h(i, "nodeq"),
+                "nodes": {
+                    h(i, "nodeq"): {
+                        "question": h(i, "question"),
+                        "description": h(i, "desc"),
+                        "answers": [
+                            {"label": h(i, "yes"), "next": h(i, "nodea")},
+                            {"label": h(i, "no"), "next": h(i, "nodeb")},
+                        ],
+                    },
+                    h(i, "nodea"): {
+                        "outcome": h(i, "outcome"),
+                        "runbook": rb_ids[i],
+                        "severity": sev[i],
+                    },
+                    h(i, "nodeb"): {"outcome": h(i, "other")},
+                },
+            }
+            for i in range(N)
+        ],
+    }
+    files = {"policy.yml": json.dumps(policy, indent=1)}
+    for i in range(N):
+        runbook = {
+            "id": rb_ids[i],
+            "title": h(i, "rbtitle"),
+            "service": services[i],
+            "owner": h(i, "owner"),
+            "severity": [sev[i]],
+            "last_reviewed": "2026-09-01",
+            "symptoms": [h(i, "symptom"), h(i + 1, "symptom")],
+            "tags": [h(i, "tag")],
+            "related": [rb_ids[(i + 1) % N]],
+            "links": [{"title": h(i, "link"), "url": url(i)}],
+            "estimated_duration": h(i, "dur"),
+        }
+        files[f"runbooks/r/rb-{i}.md"] = f"---\n{json.dumps(runbook)}\n---\nBody {i}.\n"
+        postmortem = {
+            "id": h(i, "PM"),
+            "title": h(i, "pmtitle"),
+            "date": "2026-09-01",
+            "severity": sev[i],
+            "services": [services[i], h(i, "svc2")],
+            "status": "published",
+            "authors": [h(i, "author")],
+            "timeline": {
+                "started": "2026-09-01T10:00:00+00:00",
+                "detected": "2026-09-01T10:05:00+00:00",
+                "resolved": "2026-09-01T11:00:00+00:00",
+            },
+            "runbooks": [rb_ids[i]],
+            "action_items": [
+                {
+                    "id": h(i, "AI"),
+                    "title": h(i, "item"),
+                    "owner": h(i, "itemowner"),
+                    "due": "2026-09-20",
+                    "status": "open",
+                    "link": url(i),
+                    "priority": h(i, "prio"),
+                },
+                {"title": h(i, "done"), "owner": h(i, "itemowner"), "due": "2026-09-10",
+                 "status": "done"},
+            ],
+        }  # fmt: skip
+        files[f"postmortems/2026-09-01-pm-{i}.md"] = f"---\n{json.dumps(postmortem)}\n---\nBody.\n"
+    return files
+
+
+BODY_PAGE = "runbooks/r/body/index.html"
+# Pages that differ between the two sites by design: the hostile body itself, and /review/,
+# which lists its lint warnings.
+DIFFERENT_BY_DESIGN = {BODY_PAGE, "review/index.html"}
+
+
+def write_payload_handbook(root: Path, hostile_build: bool) -> None:
+    h = hostile if hostile_build else benign
+    url = (lambda i: URLS[i % len(URLS)]) if hostile_build else (lambda i: f"https://x.example/{i}")
+    book = Handbook(root)
+    for rel, text in handbook_files(h, url).items():
+        book.write(rel, text)
+    body = HOSTILE_BODY if hostile_build else " ".join(WORDS.findall(HOSTILE_BODY))
+    head, _, _ = RUNBOOK.partition("# Roll back a deployment")
+    book.write(
+        "runbooks/r/body.md",
+        head.replace("severity: [P1]", f"severity: [{json.dumps(h(0, 'sev'))}]") + body,
+    )
+    install_site(root)
+    config = root / "mkdocs.yml"
+    name = h(6, "site") if hostile_build else benign(6, "site")
+    text = re.sub(
+        r"(?m)^site_name: .*$",
+        lambda _: f"site_name: {json.dumps(name)}",
+        config.read_text(encoding="utf-8"),
+    )
+    config.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def payload_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Built, Path]:
+    """The hostile handbook's site, the same handbook with harmless strings, and its root."""
+    sites = []
+    for hostile_build in (True, False):
+        root = tmp_path_factory.mktemp("payloads" if hostile_build else "benign")
+        write_payload_handbook(root / "hb", hostile_build)
+        built = build(root / "hb", root / "site")
+        assert built.code == 0, built.log[-4000:]
+        sites.append((built, root / "hb"))
+    return sites[0][0], sites[1][0], sites[0][1]
+
+
+def shape(root: Element) -> list[tuple[str, tuple[str, ...]]]:
+    """Every element of a page with its attribute names, in document order."""
+    return [(el.tag, tuple(sorted(el.attrs))) for el in root.iter()]
+
+
+def script_signature(el: Element) -> tuple[str, str, str]:
+    kind = el.attrs.get("type", "")
+    # Data blocks (the trees' JSON, Material's config) are never run: only their presence counts.
+    content = "" if kind == "application/json" or "src" in el.attrs else el.raw_text().strip()
+    return el.attrs.get("src", ""), kind, content
+
+
+def test_hostile_strings_are_lint_valid(
+    payload_sites: tuple[Built, Built, Path], opsbook: Callable[..., Run]
+) -> None:
+    _, _, root = payload_sites
+    run = opsbook("lint", "--format", "json", "--today", "2026-09-15", cwd=root)
+    assert "Traceback" not in run.err, run.err
+    problems = run.json()
+    assert isinstance(problems, list)
+    errors = [p for p in problems if p["level"] == "error"]
+    assert errors == [], errors
+    # The hostile body is warned about, at its lines; nothing else is.
+    assert {p["path"] for p in problems} <= {"runbooks/r/body.md"}, problems
+    assert {p["rule"] for p in problems} == {"html-unsafe", "html-offsite"}
+
+
+def test_no_data_runs_or_becomes_markup_on_any_page(
+    payload_sites: tuple[Built, Built, Path],
+) -> None:
+    hostile_site, benign_site, _ = payload_sites
+    hostile_pages = dict(pages(hostile_site.site))
+    benign_pages = dict(pages(benign_site.site))
+    assert hostile_pages.keys() == benign_pages.keys()
+    assert len(hostile_pages) > 4 * N
+    problems: dict[str, list[str]] = {}
+    for rel, root in hostile_pages.items():
+        found = live_markup(root)
+        own = {script_signature(s) for s in benign_pages[rel].find_all("script")}
+        found += [
+            f"<script> {sig}"
+            for s in root.find_all("script")
+            if (sig := script_signature(s)) not in own
+        ]
+        if rel not in DIFFERENT_BY_DESIGN and shape(root) != shape(benign_pages[rel]):
+            mine, theirs = shape(root), shape(benign_pages[rel])
+            first = next(
+                (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+                min(len(mine), len(theirs)),
+            )
+            found.append(f"markup differs from the benign site at element {first}: "
+                         f"{mine[first:first + 3]} vs {theirs[first:first + 3]}")  # fmt: skip
+        if found:
+            problems[rel] = found
+    assert problems == {}
+
+
+def test_hostile_strings_show_as_text(payload_sites: tuple[Built, Built, Path]) -> None:
+    hostile_site, _, _ = payload_sites
+    services = {
+        root.find("article").find("h1").text().rstrip("¶")
+        for rel, root in pages(hostile_site.site)
+        if rel.startswith("services/") and rel != "services/index.html"
+    }
+    for i in range(N):
+        assert " ".join(hostile(i, "svc").split()) in services, hostile(i, "svc")
+    home = hostile_site.page("")
+    assert home.find("title").text().endswith(" ".join(hostile(6, "site").split()))

@@ -12,9 +12,11 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from browser import CHROMIUM, CHROMIUM_ARGS, require_browser, serve
 from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, Run
 from htmldom import Element, parse
 from sitebuild import Built, build, install_site
@@ -489,3 +491,44 @@ def test_hostile_strings_show_as_text(payload_sites: tuple[Built, Built, Path]) 
         assert " ".join(hostile(i, "svc").split()) in services, hostile(i, "svc")
     home = hostile_site.page("")
     assert home.find("title").text().endswith(" ".join(hostile(6, "site").split()))
+
+
+def test_no_dialog_opens_on_any_page(payload_sites: tuple[Built, Built, Path]) -> None:
+    """In Chromium: every page loaded (autofocus fires on load), tabbed through, and searched."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    hostile_site, _, _ = payload_sites
+    urls = [rel.removesuffix("index.html") for rel, _ in pages(hostile_site.site)]
+    dialogs: list[str] = []
+    errors: list[str] = []
+    server = serve(hostile_site.site)
+    base = next(server).url
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+
+            def on_dialog(dialog: Any) -> None:
+                dialogs.append(f"{page.url}: {dialog.type} {dialog.message}")
+                dialog.dismiss()
+
+            page.on("dialog", on_dialog)
+            page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+            for url in urls:
+                page.goto(f"{base}/{url}")
+                page.wait_for_load_state("load")
+                for _ in range(3):
+                    page.keyboard.press("Tab")
+            # Search results show titles and text of every page, as HTML.
+            page.goto(f"{base}/")
+            page.locator("label.md-search__icon, .md-search__input").first.click()
+            page.locator("input.md-search__input").type("alert script img", delay=20)
+            page.locator(".md-search-result__item").first.wait_for(state="visible")
+            page.wait_for_timeout(500)
+            browser.close()
+    finally:
+        server.close()
+    assert dialogs == []
+    assert errors == []

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from browser import CHROMIUM, CHROMIUM_ARGS, require_browser, serve
 from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, Run
 from htmldom import Element, parse
+from opsbook.pages.common import heading
 from sitebuild import Built, build, install_site
 
 pytestmark = pytest.mark.slow
@@ -488,7 +491,7 @@ def test_hostile_strings_show_as_text(payload_sites: tuple[Built, Built, Path]) 
         if rel.startswith("services/") and rel != "services/index.html"
     }
     for i in range(N):
-        assert " ".join(hostile(i, "svc").split()) in services, hostile(i, "svc")
+        assert " ".join(CONTROL.sub("", hostile(i, "svc")).split()) in services, hostile(i, "svc")
     home = hostile_site.page("")
     assert home.find("title").text().endswith(" ".join(hostile(6, "site").split()))
 
@@ -532,3 +535,32 @@ def test_no_dialog_opens_on_any_page(payload_sites: tuple[Built, Built, Path]) -
         server.close()
     assert dialogs == []
     assert errors == []
+
+
+# --- the mechanism: heading() is text whatever the string -----------------------------------------
+
+MARKDOWN_EXTENSIONS = [
+    "admonition", "attr_list", "md_in_html", "tables", "toc", "pymdownx.details",
+    "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.highlight", "pymdownx.inlinehilite",
+]  # fmt: skip
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SPECIAL = "<>&\"'`*_{}[]()!#:=|~^\\/ .-;ajvscrit\x1b\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(SPECIAL) | st.characters(), min_size=1, max_size=60))
+def test_a_heading_of_any_text_is_that_text(text: str) -> None:
+    import markdown
+
+    html = markdown.markdown(heading(2, text, "anchor"), extensions=MARKDOWN_EXTENSIONS)
+    root = parse(html)
+    elements = [el for el in root.iter() if el.tag != "#document"]
+    assert [(el.tag, el.attrs) for el in elements] == [("h2", {"id": "anchor"})], html
+    # Control characters are dropped: invisible, and \x02/\x03 mark Python-Markdown's stash.
+    assert elements[0].text() == (" ".join(CONTROL.sub("", text).split()) or "\u2014"), html
+
+
+@pytest.mark.parametrize("anchor", ["a b", "x}{onclick=1", "", "1x"])
+def test_a_heading_anchor_must_be_a_slug(anchor: str) -> None:
+    with pytest.raises(ValueError):
+        heading(1, "t", anchor)

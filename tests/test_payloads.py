@@ -564,3 +564,36 @@ def test_a_heading_of_any_text_is_that_text(text: str) -> None:
 def test_a_heading_anchor_must_be_a_slug(anchor: str) -> None:
     with pytest.raises(ValueError):
         heading(1, "t", anchor)
+
+
+NAV_PAYLOADS = [p for p in PAYLOADS if "<" in p or "{" in p or "](" in p][:12]
+
+
+def test_nav_titles_are_text(tmp_path: Path) -> None:
+    """Trees and services are listed in the nav (up to 15 of each): their titles are text."""
+    book = Handbook(tmp_path / "hb")
+    policy = POLICY.split("decision_trees:")[0] + "decision_trees:\n"
+    for i, payload in enumerate(NAV_PAYLOADS):
+        policy += (
+            f"  - id: tree-{i}\n    title: {json.dumps(payload)}\n    start: q\n    nodes:\n"
+            "      q: {question: Q?, yes: a, no: b}\n      a: {outcome: A}\n      b: {outcome: B}\n"
+        )
+    book.write("policy.yml", policy)
+    for i, payload in enumerate(NAV_PAYLOADS):
+        book.write(
+            f"runbooks/s/rb-{i}.md",
+            RUNBOOK.replace("RB-0001", f"RB-{i:04d}").replace(
+                "service: api", f"service: {json.dumps(payload)}"
+            ),
+        )
+    install_site(book.root)
+    built = build(book.root, tmp_path / "site", strict=True)
+    assert built.code == 0, built.log[-3000:]
+    assert live_markup_of_site(built.site) == {}
+    for url in ("services/", "decision-trees/"):
+        nav = built.page(url).find("nav", cls="md-nav--primary")
+        texts = {a.text() for a in nav.find_all("a")}
+        for payload in NAV_PAYLOADS:
+            assert " ".join(payload.split()) in texts, (url, payload, texts)
+        assert not [el for el in nav.iter() if el.tag in ("img", "svg", "script", "a") and
+                    el.attrs.get("href", "").startswith("javascript")]  # fmt: skip

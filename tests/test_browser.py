@@ -354,3 +354,21 @@ def test_insights_charts_are_drawn_and_readable_in_both_palettes(tab: Tab) -> No
     # The charts' text follows the palette: dark on light, light on dark.
     assert fills["light"] != fills["dark"], fills
     assert fills["dark"] != "rgb(0, 0, 0)", fills
+
+
+# Fragments and queries no link of the site makes, but any hand-edited or mangled URL can:
+# decodeURIComponent throws URIError on each of them.
+MALFORMED = ["#%", "#%E0%A4%A", "#step-%zz", "?%", "?%E0%A4%A", "?service=%#%", "?%25%#%%"]
+
+
+@pytest.mark.parametrize("suffix", MALFORMED)
+def test_scripts_survive_a_malformed_fragment_or_query(tab: Tab, suffix: str) -> None:
+    tab.goto(f"decision-trees/should-i-roll-back/{suffix}")
+    stepper = tab.page.locator(".ob-stepper")
+    assert stepper.is_visible()
+    question = stepper.locator(".ob-step__q")
+    assert question.inner_text().startswith("Was anything deployed or reconfigured")
+    # The filter script reads the query: its pages must work with the same URLs.
+    tab.goto(f"runbooks/{suffix}")
+    assert tab.page.locator("form.ob-filter select[name=service]").is_visible()
+    assert all(row["shown"] for row in rows(tab, "ob-runbook-table")) or "service" in suffix

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from itertools import islice
 
-from opsbook import links, oldpaths, reviews, sitepaths
+from opsbook import htmlcheck, links, oldpaths, reviews, sitepaths
 from opsbook.model import (
     TIMELINE_KEYS,
     DecisionTree,
@@ -66,6 +66,7 @@ def check(handbook: Handbook, options: Options) -> list[Problem]:
         problems.extend(_postmortem(pm, handbook, options))
     problems.extend(oldpaths.check(handbook))
     problems.extend(reviews.check(handbook, options))
+    problems.extend(htmlcheck.check(handbook))
     return problems
 
 

@@ -100,6 +100,18 @@ _TABLE = (
         "error",
         "a postmortem in review or published with `TODO`, `TBD`, `FIXME` or `XXX` left in it",
     ),
+    (
+        "html-unsafe",
+        "warning",
+        "raw HTML, a link or an attribute in a body that the site's sanitiser removes (a script, "
+        "an event handler, a `javascript:` URL); off with `site: {sanitize_html: false}`",
+    ),
+    (
+        "html-offsite",
+        "warning",
+        "an image, frame, script or stylesheet in a body that loads from another host, which "
+        "the site cannot show offline",
+    ),
     ("stale", "warning (error with `--strict`)", "a published runbook past its review interval"),
     (
         "never-reviewed",

@@ -33,6 +33,7 @@ from opsbook.console import (
     open_handbook,
 )
 from opsbook.model import Policy
+from opsbook.pages.common import md
 
 RUNBOOK_ID = re.compile(r"^RB-(\d+)$")
 POSTMORTEM_ID = re.compile(r"^PM-(\d{4})-(\d+)$")
@@ -807,7 +808,8 @@ def init_handbook(
     if _CONTROL.search(name):
         raise ScaffoldError("the site name must be one line without control characters")
     values = {
-        "SITE_NAME": name,
+        # The name is a heading of README.md and docs/index.md: Markdown, where it is data.
+        "SITE_NAME": md(name),
         "SITE_NAME_YAML": yaml_scalar(name),
         "TODAY": today.isoformat(),
         "PM_DATE": incident_day.isoformat(),

@@ -12,8 +12,9 @@ One build, in event order:
   frontmatter was parsed already, by our loader, which survives files MkDocs would crash on).
 - `on_page_markdown` (before mkdocs-macros) sets safe page metadata and turns Jinja off for
   documents and generated pages; HTML that is finished already (generated tables) waits
-  outside Python-Markdown and comes back in `on_page_content`, which also opens each document
-  with the words search should find of its box. `on_page_context`, after the search plugin
+  outside Python-Markdown and comes back in `on_page_content`, which also sanitises each
+  document's body (opsbook.sanitize, unless policy.yml turns it off) and opens it with the words
+  search should find of its box. `on_page_context`, after the search plugin
   indexed the page, puts in the metadata box or error banner, and the listings of documents.
 - `on_post_build` writes action-items.json/.csv/.ics at the site root.
 
@@ -30,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsbook import actions, checks, lint, load, report, schemas
+from opsbook import actions, checks, lint, load, report, sanitize, schemas
 from opsbook.model import Problem, Runbook
 from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
 from opsbook.pages import document as document_page
@@ -73,6 +75,8 @@ class Build:
     # A document's search summary, in its page until its box replaces it, by page.
     boxes: dict[str, str] = field(default_factory=dict)
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Whether document bodies pass through the sanitiser (policy.yml site.sanitize_html).
+    sanitize: bool = True
 
 
 _build: Build | None = None
@@ -141,7 +145,14 @@ def on_config(config: Any, **kwargs: Any) -> Any:
         config.nav = nav_with_children(config.nav, specs)
     _link_assets(config)
     _macros_skip_finished_pages(config)
-    build = Build(root=root, ctx=ctx, specs=specs, generated={s.src_uri: s for s in specs})
+    _site_name_as_text(config)
+    build = Build(
+        root=root,
+        ctx=ctx,
+        specs=specs,
+        generated={s.src_uri: s for s in specs},
+        sanitize=sanitize.enabled(ctx.handbook.policy),
+    )
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
     return config
@@ -178,6 +189,17 @@ def _macros_skip_finished_pages(config: Any) -> None:
 
         events[i] = on_page_markdown
         origins[on_page_markdown] = origins.get(method, "macros")
+
+
+def _site_name_as_text(config: Any) -> None:
+    """Make site_name text in every page: Material prints it unescaped in <title> and the header.
+
+    Markup is a str that is escaped already: printed as is (`{{ config.site_name }}`) it shows
+    the name as text, and Jinja's `| e` (the logo's title) leaves it as it is, not escaped twice.
+    """
+    name = config.site_name
+    if isinstance(name, str) and not isinstance(name, Markup):
+        config.site_name = Markup(esc(name))
 
 
 def _link_assets(config: Any) -> None:
@@ -416,6 +438,11 @@ def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str 
     for token, block in build.stash.pop(uri, {}).items():
         html = html.replace(f"<p>{token}</p>", block, 1)
     if uri in build.documents:
+        # A body is Markdown from any team's pull request: only what the allow-list keeps
+        # reaches the page. The box is added after, out of the sanitiser: it is opsbook's
+        # own, escaped HTML, and needs attributes bodies may not have.
+        if build.sanitize:
+            html = sanitize.clean(html)
         # Search indexes a lean summary; the box itself is made after search has seen the page
         # (on_page_context), so no build holds every document's box from one phase to the next.
         summary = document_page.search_summary(build.ctx, uri)

@@ -18,6 +18,17 @@
     return node;
   }
 
+  // A fragment as text: decodeURIComponent throws on a stray "%" (#%, #%E0%A4%A), and any URL
+  // can carry one. Undecodable, the fragment names no step; it must not stop the script.
+  function decodeFragment(hash) {
+    var text = String(hash || "").replace(/^#/, "");
+    try {
+      return decodeURIComponent(text);
+    } catch (e) {
+      return text;
+    }
+  }
+
   function copyText(text, done) {
     function fallback() {
       var area = el("textarea");
@@ -65,7 +76,7 @@
     var current = null;
 
     function nodeFromHash(hash) {
-      var anchor = decodeURIComponent((hash || "").replace(/^#/, ""));
+      var anchor = decodeFragment(hash);
       return Object.prototype.hasOwnProperty.call(byAnchor, anchor) ? byAnchor[anchor] : null;
     }
 

@@ -15,8 +15,8 @@ from opsbook.pages.common import (
     data_attr,
     esc,
     fmt_date,
+    heading,
     listing,
-    md,
     plural,
     safe_url,
     table,
@@ -191,7 +191,7 @@ def render(ctx: Context) -> str:
         summary = plural(len(mine), "open item")
         if overdue:
             summary += f', <span class="ob-badge ob-badge--overdue">{overdue} overdue</span>'
-        parts.append(f"### {md(owner) or 'unassigned'} {{#{anchors[owner]}}}")
+        parts.append(heading(3, owner or "unassigned", anchors[owner]))
         parts.append(
             listing(
                 f'<div class="ob-owner" data-owner="{esc(owner)}">\n<p>{summary}</p>\n'

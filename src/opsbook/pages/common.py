@@ -53,8 +53,11 @@ _MD_SPECIAL = {
 }  # characters with inline meaning in Markdown or its extensions (attr_list, tables)
 
 
-# What esc changes: the characters html.escape replaces, and line breaks.
-_NEEDS_ESCAPE = re.compile(r"""[&<>"'\n\r]""")
+# What esc changes: the characters html.escape replaces, line breaks and control characters.
+_NEEDS_ESCAPE = re.compile("[&<>\"'\n\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (but tab and line breaks): invisible in a page, and Python-Markdown
+# marks its placeholders for stashed HTML with \x02 and \x03, which a value must not forge.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def esc(value: object) -> str:
@@ -69,15 +72,37 @@ def esc(value: object) -> str:
         return text
     if "\n" in text or "\r" in text:
         text = " ".join(text.splitlines())
-    return html.escape(text, quote=True)
+    return html.escape(_CONTROL.sub("", text), quote=True)
 
 
 def md(value: object) -> str:
     """Escape a value for Markdown proper (headings, labels): HTML and Markdown syntax inert."""
-    text = " ".join(("" if value is None else str(value)).split())
+    text = " ".join(_CONTROL.sub("", "" if value is None else str(value)).split())
     # Quotes stay as they are: an entity such as &#x27; would have its '#' escaped in turn and
     # show as "&#x27;" in the heading. Markdown text needs only &, < and > escaped.
     return html.escape(text, quote=False).translate(_MD_SPECIAL)
+
+
+# What a heading's {#id} may hold: attr_list reads nothing else in it as an attribute.
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def heading(level: int, text: object, anchor: str | None = None) -> str:
+    """A Markdown heading whose text is data: the one way data becomes a heading.
+
+    Escaping &, < and > is not enough in Markdown: attr_list reads `{onfocus=...}` at the end
+    of a heading as attributes, and `[x](javascript:...)` is a link. `md` makes every such
+    character an entity. anchor, a slug made here, becomes the heading's id.
+    """
+    if not 1 <= level <= 6:
+        raise ValueError(f"heading level {level} is not 1 to 6")
+    # An empty heading would show its {#id} as text: a dash stands in.
+    line = f"{'#' * level} {md(text) or DASH}"
+    if anchor is not None:
+        if not _ANCHOR.fullmatch(anchor):
+            raise ValueError(f"heading anchor {anchor!r} is not a slug")
+        line += f" {{#{anchor}}}"
+    return line
 
 
 def data_attr(values: Iterable[str]) -> str:

@@ -20,6 +20,7 @@ from opsbook.pages.common import (
     admonition,
     blocks,
     esc,
+    heading,
     json_script,
     plural,
     table,
@@ -227,7 +228,6 @@ def outcomes(ctx: Context, tree: DecisionTree, from_uri: str) -> str:
 def render_tree(ctx: Context, tree: DecisionTree) -> str:
     """One tree's page."""
     uri = ctx.tree_uri(tree)
-    title = esc(tree.title or tree.id or "Decision tree")
     lead = (
         '<p class="ob-lead">Answer one question at a time. Every step has its own link: '
         "copy it into the incident channel so others land on the same step.</p>"
@@ -242,7 +242,7 @@ def render_tree(ctx: Context, tree: DecisionTree) -> str:
         )
     out = outcomes(ctx, tree, uri)
     return blocks(
-        f"# {title}",
+        heading(1, tree.title or tree.id or "Decision tree"),
         lead,
         problems,
         widget(ctx, tree, uri),

@@ -18,7 +18,7 @@ from opsbook.pages.common import (
     fmt_date,
     fmt_duration,
     fmt_time,
-    md,
+    heading,
     plural,
     table,
 )
@@ -179,8 +179,8 @@ def insert_after_h1(body: str, block: str, title: str | None) -> str:
         head = "\n".join(lines[: first + 1])
         rest = "\n".join(lines[first + 1 :])
         return f"{head}\n\n{block}\n\n{rest}" if block else body
-    heading = f"# {md(title)}\n\n" if title else ""
-    return f"{heading}{block}\n\n{body}" if block else f"{heading}{body}"
+    top = f"{heading(1, title)}\n\n" if title else ""
+    return f"{top}{block}\n\n{body}" if block else f"{top}{body}"
 
 
 def insert_after_h1_html(content: str, block: str, title: str | None) -> str:

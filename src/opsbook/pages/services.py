@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from opsbook.pages import action_items, postmortems, runbooks
-from opsbook.pages.common import SERVICES, Context, blocks, esc, listing, plural, table
+from opsbook.pages.common import SERVICES, Context, blocks, heading, listing, plural, table
 
 TITLE = "Services"
 
@@ -55,7 +55,7 @@ def render_service(ctx: Context, service: str) -> str:
         f"{plural(len(items), 'open action item')}.</p>"
     )
     return blocks(
-        f"# {esc(service)}",
+        heading(1, service),
         lead,
         "## Runbooks",
         listing(runbooks.table_html(ctx, rbs, uri, show_service=False))

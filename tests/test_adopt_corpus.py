@@ -33,7 +33,7 @@ def frontmatter(path: Path) -> dict[str, object]:
     return data
 
 
-def adopted_prometheus(opsbook: Opsbook, tmp_path: Path) -> tuple[Path, Built]:
+def adopted_prometheus(opsbook: Opsbook, tmp_path: Path) -> tuple[Path, Run, Built]:
     corpus = require_shared(PROMETHEUS)
     root = tmp_path / "handbook"
     assert opsbook("init", root, "--today", TODAY, cwd=tmp_path).code == 0
@@ -52,14 +52,22 @@ def adopted_prometheus(opsbook: Opsbook, tmp_path: Path) -> tuple[Path, Built]:
         cwd=root,
     )
     assert run.code == 0, run.err
-    return root, build(root, tmp_path / "site", strict=True)
+    lint = opsbook("lint", "--strict", "--format", "json", "--today", TODAY, cwd=root)
+    # One real defect to fix by hand, as lint says (html-offsite): a screenshot on GitHub's
+    # image host, which the site cannot show offline. Here it becomes a plain link.
+    page = root / OFFSITE
+    text = page.read_text(encoding="utf-8")
+    page.write_text(re.sub(r"!\[([^\]]*)\]\((https://[^)]+)\)", r"[\1](\2)", text), "utf-8")
+    return root, lint, build(root, tmp_path / "site", strict=True)
+
+
+OFFSITE = "runbooks/alertmanager/AlertmanagerFailedToSendAlerts.md"
 
 
 def test_prometheus_operator_runbooks_adopted_by_the_guide(
     opsbook: Opsbook, tmp_path: Path
 ) -> None:
-    root, built = adopted_prometheus(opsbook, tmp_path)
-    lint = opsbook("lint", "--strict", "--format", "json", "--today", TODAY, cwd=root)
+    root, lint, built = adopted_prometheus(opsbook, tmp_path)
     problems = lint.json()
     assert isinstance(problems, list)
     adopted = {
@@ -67,10 +75,14 @@ def test_prometheus_operator_runbooks_adopted_by_the_guide(
         for p in (root / "runbooks").rglob("*.md")
         if not frontmatter(p).get("last_reviewed") or frontmatter(p)["last_reviewed"] == "never"
     }
-    # The only defect left: the copy has no history, so no runbook has a known review. One
-    # warning each, which --strict makes fail: review them, as the guide says.
+    # The defects left: the copy has no history, so no runbook has a known review (one
+    # warning each, which --strict makes fail: review them, as the guide says); and the
+    # screenshot from another host.
     assert len(adopted) == 108
-    assert {(p["path"], p["rule"]) for p in problems} == {(r, "never-reviewed") for r in adopted}
+    assert {(p["path"], p["rule"]) for p in problems} == {
+        *((r, "never-reviewed") for r in adopted),
+        (OFFSITE, "html-offsite"),
+    }
     assert lint.code == 1
     assert built.code == 0, built.log[-3000:]
 

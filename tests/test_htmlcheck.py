@@ -38,7 +38,7 @@ A paragraph with an attribute list.
 <iframe src="https://evil.example/embed"></iframe>
 <img src="https://cdn.example/pixel.gif" alt="">
 ![chart](https://grafana.example/render.png)
-![local](img/chart.png)
+![local](../../img/chart.png)
 <link rel="stylesheet" href="https://cdn.example/x.css">
 <style>
 @import url("https://fonts.example/font.css");
@@ -66,6 +66,8 @@ def lint(opsbook: Opsbook, book: Handbook) -> list[dict[str, Any]]:
 @pytest.fixture
 def hostile(handbook: Handbook) -> Handbook:
     handbook.write("runbooks/api/hostile.md", HEAD.replace("RB-0001", "RB-0009") + BODY)
+    # The local image is a file of the site (docs/), as `mkdocs build --strict` requires.
+    handbook.write("docs/img/chart.png", b"\x89PNG\r\n\x1a\n")
     return handbook
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsbook import actions, checks, lint, load, report, sanitize, schemas
+from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
 from opsbook.model import Problem, Runbook
 from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
 from opsbook.pages import document as document_page
@@ -77,6 +78,8 @@ class Build:
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Whether document bodies pass through the sanitiser (policy.yml site.sanitize_html).
     sanitize: bool = True
+    # mkdocs-redirects' redirect_maps for the documents' old_paths (opsbook.oldpaths).
+    redirects: dict[str, str] = field(default_factory=dict)
 
 
 _build: Build | None = None
@@ -93,7 +96,26 @@ def current() -> Build:
 
 def format_problem(p: Problem) -> str:
     """A problem as `opsbook lint` prints it, without the level (MkDocs shows its own)."""
-    return f"{p.path}:{p.line}:{p.column}: {p.message} [{p.rule}]"
+    # Paths and messages carry text from files: escape control characters, as lint does.
+    return report.visible(f"{p.path}:{p.line}:{p.column}: {p.message} [{p.rule}]")
+
+
+def _case_insensitive(directory: Path) -> bool:
+    """Whether files written under directory (or its nearest existing parent) ignore case.
+
+    os.path.normcase says so on Windows only; macOS' default file system ignores case too, so
+    a file is made and looked up under another case.
+    """
+    if os.path.normcase("A") == "a":
+        return True
+    while not directory.is_dir() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        with tempfile.NamedTemporaryFile(prefix="opsbook-Case-", dir=directory) as probe:
+            name = Path(probe.name)
+            return (name.parent / name.name.swapcase()).exists()
+    except OSError:
+        return False
 
 
 def _root(config: Any) -> Path:
@@ -101,8 +123,9 @@ def _root(config: Any) -> Path:
     return Path(path).resolve().parent if path else Path.cwd().resolve()
 
 
-def _load(root: Path, config: Any) -> Context:
-    """The handbook and its lint problems bar staleness and overdue; PluginError if unusable."""
+def _load(root: Path, config: Any) -> tuple[Context, dict[str, str]]:
+    """The handbook and its lint problems bar staleness and overdue, and the redirects of its
+    old paths; PluginError if unusable."""
     try:
         today = lint.today()
     except ValueError as exc:
@@ -112,19 +135,26 @@ def _load(root: Path, config: Any) -> Context:
         ) from exc
     try:
         result = lint.run(root, checks.Options(today=today, state=False))
+        # Old paths are read from the documents' data, which release_sources drops.
+        redirects = oldpaths.redirect_maps(
+            result.handbook,
+            bool(config.use_directory_urls),
+            case_insensitive=_case_insensitive(Path(config.site_dir)),
+        )
         lint.release_sources(result.handbook)
     except load.ConfigError as exc:
         lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
         raise PluginError("\n".join(lines)) from exc
     except schemas.SchemaError as exc:
         raise PluginError(f"opsbook: {exc}") from exc
-    return Context(
+    ctx = Context(
         handbook=result.handbook,
         today=today,
         problems=sorted(result.problems, key=report.sort_key),
         directory_urls=bool(config.use_directory_urls),
         site_url=config.site_url or "",
     )
+    return ctx, redirects
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
@@ -132,7 +162,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     global _build
     _build = None  # a failed load must not leave the previous build's pages behind
     root = _root(config)
-    ctx = _load(root, config)
+    ctx, redirects = _load(root, config)
     # Staleness and overdue items were left out of the lint (they show on /review/ and
     # /action-items/): what is left is a mistake in a file, a warning under --strict.
     for p in ctx.problems:
@@ -146,16 +176,40 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     _link_assets(config)
     _macros_skip_finished_pages(config)
     _site_name_as_text(config)
+    _add_redirects(config, redirects)
     build = Build(
         root=root,
         ctx=ctx,
         specs=specs,
         generated={s.src_uri: s for s in specs},
         sanitize=sanitize.enabled(ctx.handbook.policy),
+        redirects=redirects,
     )
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
     return config
+
+
+def _add_redirects(config: Any, redirects: dict[str, str]) -> None:
+    """Give mkdocs-redirects a page at each document's old path, leading to the document.
+
+    The handbook's own redirect_maps win over an old path at the same place. Without the
+    plugin, old addresses would answer 404: a warning (so --strict fails) when there are any.
+    """
+    if not redirects:
+        return
+    plugins = config.plugins
+    plugin = plugins.get("redirects") if hasattr(plugins, "get") else None
+    maps = getattr(getattr(plugin, "config", None), "get", lambda _key: None)("redirect_maps")
+    if plugin is None or not isinstance(maps, dict):
+        log.warning(
+            f"{len(redirects)} old_paths of documents need the mkdocs-redirects plugin: add "
+            "`- redirects` to the plugins of mkdocs.yml (pip install mkdocs-redirects), or "
+            "their old addresses answer 404"
+        )
+        return
+    for key, target in redirects.items():
+        maps.setdefault(key, target)
 
 
 def _macros_skip_finished_pages(config: Any) -> None:
@@ -276,6 +330,9 @@ def _nav_uris(nav: Any) -> list[str]:
     return []
 
 
+# Before mkdocs-redirects (0), which lists the site's pages in its own on_files: the documents
+# and generated pages must be among them for its redirects to find their targets.
+@event_priority(50)
 def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
     """Add the documents (out of the nav), the generated pages and opsbook's assets."""
     build = current()
@@ -506,7 +563,12 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
         insights_page.JSON_FILE: insights_page.json_text(ctx),
     }
     for name, text in outputs.items():
-        (site / name).write_text(text, encoding="utf-8", newline="")
+        # Atomic: a server or a sync of site/ never reads half a file, and a symbolic link
+        # left in site/ is replaced, not written through.
+        try:
+            fsutil.atomic_write(site / name, text)
+        except fsutil.WriteError as exc:
+            raise PluginError(f"opsbook: {exc}") from exc
 
 
 def on_serve(server: Any, *, config: Any, builder: Any = None, **kwargs: Any) -> Any:

@@ -1,0 +1,126 @@
+"""Issue 16's site: redirects from old addresses, /review/ order, summaries, the incident page.
+
+One purpose-made handbook is built once (strict) and checked on its HTML; a second build
+without the redirects plugin shows what happens to old_paths then.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import POLICY, RUNBOOK, Handbook
+from opsbook import site
+from opsbook.model import Problem
+from sitebuild import Built, build, install_site, warnings
+
+pytestmark = pytest.mark.slow
+
+TODAY = "2026-09-15"
+SUMMARY = "Undo a bad <b>release</b> {onclick=x} in one command"
+
+
+def _runbooks(book: Handbook, old_paths: bool = True) -> None:
+    # P1 (every 30 days), 76 days late; with a summary and an old address.
+    extra = "summary: " + repr(SUMMARY).replace("'", '"') + "\n"
+    if old_paths:
+        extra += "old_paths: [/old/roll-back/, /runbooks/api/Roll-Back/]\n"
+    book.write(
+        "runbooks/api/roll-back.md",
+        RUNBOOK.replace("2026-09-01", "2026-06-01").replace("symptoms:", extra + "symptoms:"),
+    )
+    # P2 (every 90 days), 167 days late: more days late, less severe.
+    book.write(
+        "runbooks/web/cdn.md",
+        RUNBOOK.replace("RB-0001", "RB-0009")
+        .replace("service: api", "service: web")
+        .replace("severity: [P1]", "severity: [P2]")
+        .replace("2026-09-01", "2026-01-01")
+        .replace("symptoms: [Errors right after a deploy]\n", ""),
+    )
+    # Never reviewed, P2: first.
+    book.write(
+        "runbooks/web/never.md",
+        RUNBOOK.replace("RB-0001", "RB-0010")
+        .replace("service: api", "service: web")
+        .replace("severity: [P1]", "severity: [P2]")
+        .replace("2026-09-01", "never")
+        .replace("symptoms: [Errors right after a deploy]\n", ""),
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("site16")
+    book = Handbook(root)
+    book.write("policy.yml", POLICY)
+    _runbooks(book)
+    install_site(root)
+    return build(root, tmp_path_factory.mktemp("site16-site"), today=TODAY)
+
+
+def test_builds_with_only_the_never_reviewed_warning(built: Built) -> None:
+    assert built.code == 0, built.log
+    assert [w for w in warnings(built.log) if "[never-reviewed]" not in w] == []
+
+
+def test_old_paths_get_redirect_pages_to_the_runbook(built: Built) -> None:
+    page = (built.site / "old/roll-back/index.html").read_text(encoding="utf-8")
+    assert 'url=../../runbooks/api/roll-back/"' in page
+    # Another case of the runbook's own path: a page of its own on a case-sensitive disk.
+    assert (built.site / "runbooks/api/roll-back/index.html").is_file()
+
+
+def test_review_lists_never_reviewed_then_most_severe_then_most_late(built: Built) -> None:
+    rows = built.content("review/").find("div", cls="ob-review").find("tbody").find_all("tr")
+    assert [r.find("td").text() for r in rows] == ["RB-0010", "RB-0001", "RB-0009"]
+    assert "never reviewed" in rows[0].text()
+    assert "never" not in rows[1].text()
+
+
+def test_summary_under_the_title_and_in_lists_as_text(built: Built) -> None:
+    html = built.html("runbooks/api/roll-back/")
+    assert "<b>release</b>" not in html
+    box = built.content("runbooks/api/roll-back/").find("div", cls="ob-meta")
+    assert SUMMARY in box.text()
+    listing = built.content("runbooks/").find("tbody")
+    assert SUMMARY in listing.text()
+    assert "<b>release</b>" not in built.html("runbooks/")
+
+
+def test_incident_lists_by_symptom_only_runbooks_with_symptoms(built: Built) -> None:
+    article = built.content("incident/")
+    text = article.find("div", cls="ob-symptoms").text()
+    assert "Errors right after a deploy" in text
+    assert "no symptoms" not in built.html("incident/")
+    assert "RB-0009" not in text and "RB-0010" not in text
+    hrefs = [a.attrs.get("href") for a in article.find_all("a")]
+    assert "../runbooks/" in hrefs
+
+
+def test_without_the_redirects_plugin_old_paths_warn(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write(
+        "runbooks/api/roll-back.md",
+        RUNBOOK.replace("symptoms:", "old_paths: [/old/roll-back/]\nsymptoms:"),
+    )
+    install_site(book.root)
+    config = book.root / "mkdocs.yml"
+    config.write_text(re.sub(r"\n  - redirects\n", "\n", config.read_text()))
+    assert "redirects" not in config.read_text()
+    failed = build(book.root, tmp_path / "site", strict=True, today=TODAY)
+    assert failed.code != 0
+    assert any("old_paths" in w and "redirects" in w for w in warnings(failed.log))
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    passed = build(book.root, tmp_path / "site2", strict=True, today=TODAY)
+    assert passed.code == 0, passed.log
+
+
+def test_format_problem_escapes_control_characters() -> None:
+    p = Problem("runbooks/a\x1b[31m.md", 1, 2, "error", "schema-type", "bad \x07value\nnext")
+    text = site.format_problem(p)
+    assert "\x1b" not in text and "\x07" not in text and "\n" not in text
+    assert "runbooks/a\\x1b[31m.md:1:2:" in text

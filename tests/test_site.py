@@ -418,10 +418,11 @@ def test_action_items_per_owner_view(later: Built) -> None:
     assert owners == ["", "alice", "bob", "carol"]
 
 
-def test_review_lists_stale_runbooks_oldest_first(later: Built) -> None:
+def test_review_lists_stale_runbooks_most_severe_first(later: Built) -> None:
     article = later.content("review/")
     rows = article.find("div", cls="ob-review").find("tbody").find_all("tr")
-    assert [r.find("td").text() for r in rows] == ["RB-0009", "RB-0001"]
+    # Issue 16: the P1 runbook (14 days late) before the P2 one (77 days late).
+    assert [r.find("td").text() for r in rows] == ["RB-0001", "RB-0009"]
     assert "sre" in rows[0].text()
     runbooks = later.content("runbooks/")
     stale_rows = [r for r in runbooks.find("tbody").find_all("tr") if "ob-row--stale" in r.classes]

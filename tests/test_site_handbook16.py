@@ -124,3 +124,10 @@ def test_format_problem_escapes_control_characters() -> None:
     text = site.format_problem(p)
     assert "\x1b" not in text and "\x07" not in text and "\n" not in text
     assert "runbooks/a\\x1b[31m.md:1:2:" in text
+
+
+def test_never_reviewed_shows_as_words_in_the_box_and_the_list(built: Built) -> None:
+    box = built.content("runbooks/web/never/").find("div", cls="ob-meta")
+    assert "never reviewed" in box.text()
+    rows = built.content("runbooks/").find("tbody").find_all("tr")
+    assert any("RB-0010" in r.text() and "never reviewed" in r.text() for r in rows)

@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from opsbook import actions, checks
+from opsbook import actions, checks, reviews
 from opsbook.model import ActionItem, DecisionTree, Handbook, Postmortem, Problem, Runbook
 
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
@@ -356,11 +356,16 @@ class Context:
         )
 
     @cached_property
+    def review_queue(self) -> list[Runbook]:
+        """Published runbooks waiting for review: never reviewed, then stale; most severe,
+        then most days late first (reviews.due_for_review)."""
+        return reviews.due_for_review(self.handbook, self.today)
+
+    @cached_property
     def stale_runbooks(self) -> list[Runbook]:
-        """Published runbooks past their review date, oldest review first."""
+        """Published runbooks past their review date, in the order of the review queue."""
         policy = self.handbook.policy
-        stale = [rb for rb in self.handbook.runbooks if checks.is_stale(rb, policy, self.today)]
-        return sorted(stale, key=lambda rb: (rb.last_reviewed or dt.date.min, rb.id, rb.rel))
+        return [rb for rb in self.review_queue if checks.is_stale(rb, policy, self.today)]
 
     @cached_property
     def stale_rels(self) -> frozenset[str]:

@@ -39,6 +39,8 @@ def _field(label: str, value: str) -> str:
 
 
 def _review(ctx: Context, rb: Runbook) -> str:
+    if rb.last_reviewed is None:  # `last_reviewed: never`
+        return '<span class="ob-badge ob-badge--never">never reviewed</span>'
     text = fmt_date(rb.last_reviewed)
     due = checks.review_due(rb, ctx.handbook.policy)
     if due is None:

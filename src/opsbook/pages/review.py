@@ -1,10 +1,11 @@
-"""/review/: runbooks past their review date (oldest first) and what else needs fixing."""
+"""/review/: runbooks waiting for review (never reviewed, then most severe, then most days
+late) and what else needs fixing."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from opsbook import checks
+from opsbook import checks, reviews
 from opsbook.model import add_days
 from opsbook.pages.common import (
     DASH,
@@ -17,6 +18,7 @@ from opsbook.pages.common import (
     plural,
     table,
 )
+from opsbook.pages.runbooks import NEVER_REVIEWED
 
 TITLE = "Review"
 
@@ -27,25 +29,33 @@ SOON_DAYS = 30
 def _stale_table(ctx: Context) -> str:
     policy = ctx.handbook.policy
     rows = []
-    for rb in ctx.stale_runbooks:
+    for rb in ctx.review_queue:
+        never = reviews.is_never_reviewed(rb)
         due = checks.review_due(rb, policy)
-        late = (ctx.today - due).days if due else 0
+        late = reviews.days_late(rb, policy, ctx.today)
+        last = NEVER_REVIEWED if never else fmt_date(rb.last_reviewed)
+        late_by = (
+            DASH
+            if never
+            else (f'<span class="ob-badge ob-badge--stale">{plural(late, "day")}</span>')
+        )
         rows.append(
-            '<tr class="ob-row--stale">'
+            f'<tr class="{"ob-row--never" if never else "ob-row--stale"}">'
             f'<td class="ob-id">{esc(rb.id) or DASH}</td>'
             f'<td><a href="{ctx.href(REVIEW, rb.rel)}">{esc(rb.title)}</a></td>'
             f"<td>{esc(rb.owner) or DASH}</td>"
             f"<td>{ctx.service_link(rb.service, REVIEW) if rb.service else DASH}</td>"
-            f'<td class="ob-date">{fmt_date(rb.last_reviewed)}</td>'
-            f'<td class="ob-date">{fmt_date(due)}</td>'
-            f'<td><span class="ob-badge ob-badge--stale">{plural(late, "day")}</span></td>'
+            f"<td>{ctx.severity_badges(rb.severity, REVIEW)}</td>"
+            f'<td class="ob-date">{last}</td>'
+            f'<td class="ob-date">{fmt_date(due) if due else DASH}</td>'
+            f"<td>{late_by}</td>"
             f'<td class="ob-num">{checks.review_interval(rb, policy)} days</td>'
             "</tr>"
         )
     # A listing: the runbooks' own pages feed search; indexing a thousand rows here cost
     # as much as indexing a hundred runbooks.
-    head = ["ID", "Runbook", "Owner", "Service", "Last reviewed", "Review due", "Late by", "Every"]
-    return listing(table(head, rows, cls="ob-review"))
+    head = ["ID", "Runbook", "Owner", "Service", "Severity", "Last reviewed", "Review due"]
+    return listing(table([*head, "Late by", "Every"], rows, cls="ob-review"))
 
 
 def _soon_table(ctx: Context) -> str:
@@ -96,22 +106,24 @@ def _problems_table(ctx: Context) -> str:
 
 def render(ctx: Context) -> str:
     """The /review/ page."""
-    stale = ctx.stale_runbooks
+    stale = ctx.review_queue
+    never = sum(1 for rb in stale if reviews.is_never_reviewed(rb))
     owners = Counter(rb.owner for rb in stale)
     parts = [
         f"# {TITLE}",
         '<p class="ob-lead">Runbooks are reviewed on a schedule so that they still work when '
         "they are needed. Review a runbook, then set its <code>last_reviewed</code> to the "
         "day you did.</p>",
-        "## Past their review date",
+        "## Waiting for review",
     ]
     if stale:
         by_owner = ", ".join(
             f"{esc(owner) or 'no owner'} ({n})" for owner, n in sorted(owners.items())
         )
+        first = f" ({never} never reviewed, listed first)" if never else ""
         parts.append(
-            f"<p>{plural(len(stale), 'runbook')} overdue for review, oldest first. "
-            f"By owner: {by_owner}.</p>"
+            f"<p>{plural(len(stale), 'runbook')} waiting for review{first}; then the most "
+            f"severe, then the most days late. By owner: {by_owner}.</p>"
         )
         parts.append(_stale_table(ctx))
     else:

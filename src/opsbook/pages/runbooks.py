@@ -22,10 +22,13 @@ from opsbook.pages.common import (
 )
 
 TITLE = "Runbooks"
+NEVER_REVIEWED = '<span class="ob-badge ob-badge--never">never reviewed</span>'
 
 
 def reviewed_cell(ctx: Context, rb: Runbook) -> str:
     """The review date, with a badge when the review is overdue."""
+    if rb.last_reviewed is None:  # `last_reviewed: never` (reviews.is_never_reviewed)
+        return NEVER_REVIEWED
     text = fmt_date(rb.last_reviewed)
     if rb.rel in ctx.stale_rels:
         due = checks.review_due(rb, ctx.handbook.policy)

@@ -356,6 +356,7 @@ def runbook_from(source: Source) -> Runbook:
         estimated_duration=_str(d, "estimated_duration"),
         source=source,
         alerts=_strs(d, "alerts"),
+        summary=_str(d, "summary"),
     )
 
 

@@ -151,6 +151,8 @@ class Runbook:
     source: Source | None = None
     # Names of the alerting rules this runbook is for, matched exactly (case-sensitive).
     alerts: list[str] = field(default_factory=list)
+    # One or two sentences on what the runbook is for: under its title and in lists.
+    summary: str = ""
 
     @property
     def rel(self) -> str:

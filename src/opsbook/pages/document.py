@@ -74,6 +74,8 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
             )
         )
     parts = ['<dl class="ob-meta__grid">' + "".join(fields) + "</dl>"]
+    if rb.summary:
+        parts.insert(0, f'<p class="ob-meta__summary">{esc(rb.summary)}</p>')
     if rb.symptoms:
         parts.append('<p class="ob-meta__label">Symptoms</p>')
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in rb.symptoms) + "</ul>")
@@ -232,6 +234,8 @@ def search_summary(ctx: Context, rel: str) -> str:
     rb = ctx.runbooks_by_rel.get(rel)
     if rb is not None:
         head, items = f"Runbook {esc(rb.id)}", rb.symptoms
+        if rb.summary:  # the box shows it, after search has seen the page
+            head += f"</p><p>{esc(rb.summary)}"
         label = "Symptoms"
     else:
         pm = ctx.postmortems_by_rel.get(rel)

@@ -38,6 +38,11 @@ def reviewed_cell(ctx: Context, rb: Runbook) -> str:
     return text
 
 
+def summary_line(rb: Runbook) -> str:
+    """The runbook's summary under its title in a list, as text."""
+    return f'<br><span class="ob-summary">{esc(rb.summary)}</span>' if rb.summary else ""
+
+
 def status_badge(status: str) -> str:
     if status in ("", "published"):
         return ""
@@ -88,7 +93,7 @@ def table_html(
         cells = [
             f'<td class="ob-id">{esc(rb.id) or DASH}</td>',
             f'<td><a href="{ctx.href(from_uri, rb.rel)}">{esc(rb.title)}</a>'
-            f"{status_badge(rb.status)}</td>",
+            f"{status_badge(rb.status)}{summary_line(rb)}</td>",
         ]
         if show_service:
             cells.append(

@@ -559,6 +559,7 @@ SEV_RUNBOOK = dedent(
     owner: ops
     severity: [SEV-B, SEV-A]
     last_reviewed: 2026-09-01
+    symptoms: [Nobody answers the duty phone]
     ---
     Call them.
     """
@@ -653,6 +654,7 @@ def test_incident_page_of_another_policy(sev: Built) -> None:
     }
     roles = article.find("div", cls="ob-roles").text()
     assert "Incident Lead" in roles and "Call the duty phone" in roles
+    # Issue 16: the incident page lists only runbooks that name symptoms (OPS-7 does now).
     symptoms = article.find("div", cls="ob-symptoms").find("tbody").find_all("tr")
     assert "OPS-7" in symptoms[0].text()
 

@@ -94,7 +94,7 @@ def test_incident_lists_by_symptom_only_runbooks_with_symptoms(built: Built) -> 
     article = built.content("incident/")
     text = article.find("div", cls="ob-symptoms").text()
     assert "Errors right after a deploy" in text
-    assert "no symptoms" not in built.html("incident/")
+    assert "(no symptoms listed)" not in built.html("incident/")
     assert "RB-0009" not in text and "RB-0010" not in text
     hrefs = [a.attrs.get("href") for a in article.find_all("a")]
     assert "../runbooks/" in hrefs
@@ -131,3 +131,34 @@ def test_never_reviewed_shows_as_words_in_the_box_and_the_list(built: Built) -> 
     assert "never reviewed" in box.text()
     rows = built.content("runbooks/").find("tbody").find_all("tr")
     assert any("RB-0010" in r.text() and "never reviewed" in r.text() for r in rows)
+
+
+def test_incident_folds_many_runbooks_by_service(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    for n in range(24):
+        service = "abc"[n % 3]
+        book.write(
+            f"runbooks/{service}/r{n}.md",
+            RUNBOOK.replace("RB-0001", f"RB-{1 + n:04d}")
+            .replace("service: api", f"service: svc-{service}")
+            .replace("Errors right after a deploy", f"Symptom {n}"),
+        )
+    book.write(
+        "runbooks/a/quiet.md",
+        RUNBOOK.replace("RB-0001", "RB-0999").replace(
+            "symptoms: [Errors right after a deploy]\n", ""
+        ),
+    )
+    install_site(book.root)
+    built = build(book.root, tmp_path / "site", strict=True, today=TODAY)
+    assert built.code == 0, built.log
+    article = built.content("incident/")
+    groups = article.find("div", cls="ob-symptoms").find_all("details")
+    summaries = [g.find("summary").text() for g in groups]
+    assert summaries == ["svc-a 8 runbooks", "svc-b 8 runbooks", "svc-c 8 runbooks"]
+    # Folded: the page opens on three lines, every symptom still in it (find-in-page).
+    assert all("open" not in g.attrs for g in groups)
+    text = article.text()
+    assert all(f"Symptom {n}" in text for n in range(24))
+    assert "RB-0999" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opsbook.model import Runbook
 from opsbook.pages import communication, decision_trees, severity
 from opsbook.pages.common import (
     COMMUNICATION,
@@ -15,11 +16,13 @@ from opsbook.pages.common import (
     esc,
     hide,
     listing,
+    plural,
     table,
 )
 
 TITLE = "Incident: start here"
-NO_SYMPTOMS = '<span class="ob-muted">(no symptoms listed)</span>'
+# Up to this many runbooks with symptoms are one table; past it, one fold per service.
+GROUP_OVER = 20
 
 
 def roles(ctx: Context) -> str:
@@ -48,9 +51,17 @@ def roles(ctx: Context) -> str:
 
 
 def symptoms(ctx: Context) -> str:
-    """What the on-call engineer sees, and the runbook for it, grouped by service."""
+    """What the on-call engineer sees, and the runbook for it, grouped by service.
+
+    Only runbooks that list symptoms: a row saying "(no symptoms listed)" helps nobody, and an
+    adopted collection of a hundred runbooks made this page a wall of them (/runbooks/ lists
+    every runbook). Past GROUP_OVER runbooks, each service's rows fold into a <details> that
+    says how many it holds: the page opens as one short list of services, the rows stay in
+    the page (no script, printable, and the browser's find-in-page opens a closed <details>
+    on a match), and the page weighs what the flat table did, less its Service column.
+    """
     policy = ctx.handbook.policy
-    runbooks = [rb for rb in ctx.sorted_runbooks if rb.status != "deprecated"]
+    runbooks = [rb for rb in ctx.sorted_runbooks if rb.status != "deprecated" and rb.symptoms]
     runbooks.sort(
         key=lambda rb: (
             rb.service.lower(),
@@ -58,20 +69,44 @@ def symptoms(ctx: Context) -> str:
             rb.id,
         )
     )
-    rows = []
-    for rb in runbooks:
+    if not runbooks:
+        return '<p class="ob-empty">No runbook lists its symptoms yet.</p>'
+
+    def row(rb: Runbook, with_service: bool) -> str:
         # One row per runbook, its symptoms one per line: at thousands of runbooks a row per
         # symptom made this page several megabytes, too much for a phone at 2 AM.
-        seen = "<br>".join(esc(s) for s in rb.symptoms) or NO_SYMPTOMS
-        rows.append(
+        seen = "<br>".join(esc(s) for s in rb.symptoms)
+        service = (
+            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else DASH}</td>"
+            if with_service
+            else ""
+        )
+        return (
             f"<tr><td>{seen}</td>"
             f"<td>{ctx.runbook_link(rb, INCIDENT)}</td>"
-            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else DASH}</td>"
+            f"{service}"
             f"<td>{ctx.severity_badges(rb.severity)}</td></tr>"
         )
-    if not rows:
-        return '<p class="ob-empty">No runbooks yet.</p>'
-    return listing(table(["When you see", "Open", "Service", "Severity"], rows, cls="ob-symptoms"))
+
+    if len(runbooks) <= GROUP_OVER:
+        rows = [row(rb, True) for rb in runbooks]
+        head = ["When you see", "Open", "Service", "Severity"]
+        return listing(table(head, rows, cls="ob-symptoms"))
+    groups: dict[str, list[Runbook]] = {}
+    for rb in runbooks:
+        groups.setdefault(rb.service, []).append(rb)
+    parts = ['<div class="ob-symptoms ob-symptoms--grouped">']
+    for service, members in groups.items():
+        name = f"<strong>{esc(service)}</strong>" if service else "<strong>no service</strong>"
+        parts.append(
+            f'<details class="ob-symptom-group"><summary>{name} '
+            f'<span class="ob-muted">{plural(len(members), "runbook")}</span></summary>'
+        )
+        rows = [row(rb, False) for rb in members]
+        parts.append(table(["When you see", "Open", "Severity"], rows))
+        parts.append("</details>")
+    parts.append("</div>")
+    return listing("\n".join(parts))
 
 
 def first_steps(ctx: Context) -> str:
@@ -109,5 +144,6 @@ def render(ctx: Context) -> str:
         roles(ctx),
         "## Runbooks by symptom",
         symptoms(ctx),
-        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, RUNBOOKS)}">All runbooks</a></p>',
+        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, RUNBOOKS)}">All runbooks</a>, '
+        "with those that list no symptoms</p>",
     )

@@ -177,6 +177,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     _macros_skip_finished_pages(config)
     _site_name_as_text(config)
     _add_redirects(config, redirects)
+    _search_id_field(config)
     build = Build(
         root=root,
         ctx=ctx,
@@ -210,6 +211,55 @@ def _add_redirects(config: Any, redirects: dict[str, str]) -> None:
         return
     for key, target in redirects.items():
         maps.setdefault(key, target)
+
+
+# The search index field holding a document's id, and its weight (Material: title 1e3,
+# tags 1e6). See _search_id_field.
+SEARCH_ID_FIELD = "ob_id"
+SEARCH_ID_BOOST = 1e4
+
+
+def _search_plugin(config: Any) -> Any:
+    """Material's search plugin, listed as `search` in mkdocs.yml and kept as material/search."""
+    plugins = config.plugins
+    if not hasattr(plugins, "get"):
+        return None
+    return plugins.get("material/search") or plugins.get("search")
+
+
+def _search_id_field(config: Any) -> None:
+    """Give Material's search index a field for documents' ids, weighed above titles.
+
+    A search for RB-0004 reaches lunr as the two terms `rb` and `0004` (its query lexer cuts
+    at '-' whatever the separator says, so an unsplit RB0004 token would never be asked
+    for). In the text, `rb` is on every runbook and a long runbook's one `0004` weighs less
+    than a short one's link to it: RB-0002 came first. In a field of its own, `0004` is on
+    one document only, and outweighs any text match. The field is not shown in results.
+    """
+    search = _search_plugin(config)
+    fields = getattr(getattr(search, "config", None), "get", lambda _key: None)("fields")
+    if isinstance(fields, dict):
+        fields.setdefault(SEARCH_ID_FIELD, {"boost": SEARCH_ID_BOOST})
+
+
+def _index_id(config: Any, page: Any, doc_id: str) -> None:
+    """Put a document's id in the search entry of its page (the first, for its title).
+
+    Called after Material's search plugin added the page's entries (its on_page_context).
+    """
+    search = _search_plugin(config)
+    entries = getattr(getattr(search, "search_index", None), "entries", None)
+    if not doc_id or not isinstance(entries, list):
+        return
+    url = page.url
+    first = None
+    for entry in reversed(entries):
+        location = entry.get("location", "") if isinstance(entry, dict) else ""
+        if location != url and not location.startswith(url + "#"):
+            break
+        first = entry
+    if first is not None:
+        first[SEARCH_ID_FIELD] = doc_id
 
 
 def _macros_skip_finished_pages(config: Any) -> None:
@@ -534,6 +584,9 @@ def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> A
     uri = page.file.src_uri
     box = build.boxes.pop(uri, None)
     if box is not None:
+        doc = build.ctx.document(uri)
+        if doc is not None:
+            _index_id(config, page, doc.id)
         header, _title = document_page.header(build.ctx, uri)
         page.content = page.content.replace(box, header, 1)
         return context

@@ -523,6 +523,12 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) ->
     spec = build.generated.get(rel)
     if spec is not None:
         page.meta["render_macros"] = False
+        # Generated pages have tables, not sections worth a table of contents: an empty
+        # sidebar took the room of their last columns.
+        hidden = page.meta.get("hide")
+        hidden = list(hidden) if isinstance(hidden, list) else []
+        if "toc" not in hidden:
+            page.meta["hide"] = [*hidden, "toc"]
         if spec.parent is not None:
             # A title from policy.yml or a document (tree, service): Material prints
             # meta.title as is, while the nav title would go through `striptags`, which

@@ -53,7 +53,8 @@ def _fence(text: str) -> str:
 
 def _code(text: str, indent: str = "    ") -> str:
     fence = _fence(text)
-    lines = [f"{fence}text", *text.splitlines(), fence]
+    # ob-template: the template wraps on a phone (opsbook.css) instead of scrolling sideways.
+    lines = [f"{fence}{{ .text .ob-template }}", *text.splitlines(), fence]
     return "\n".join(indent + line if line else "" for line in lines)
 
 

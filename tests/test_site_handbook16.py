@@ -6,7 +6,10 @@ without the redirects plugin shows what happens to old_paths then.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +165,38 @@ def test_incident_folds_many_runbooks_by_service(tmp_path: Path) -> None:
     text = article.text()
     assert all(f"Symptom {n}" in text for n in range(24))
     assert "RB-0999" not in text
+
+
+def test_site_root_files_replace_a_symlink_rather_than_write_through(tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    install_site(book.root)
+    outside = tmp_path / "outside.json"
+    outside.write_text("keep me\n")
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "action-items.json").symlink_to(outside)
+    # --dirty: MkDocs leaves site/ as it is, the link included.
+    env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
+    env.update(OPSBOOK_TODAY=TODAY, NO_MKDOCS_2_WARNING="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--dirty", "--site-dir", str(site_dir)],
+        cwd=book.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert outside.read_text() == "keep me\n"
+    written = site_dir / "action-items.json"
+    assert not written.is_symlink() and written.read_text().startswith("[")
+
+
+def test_case_sensitivity_of_the_site_folder_is_probed(tmp_path: Path) -> None:
+    # Linux' file systems tell KubePod/ from kubepod/; a folder not made yet is probed at
+    # its nearest existing parent.
+    assert site._case_insensitive(tmp_path) is False
+    assert site._case_insensitive(tmp_path / "site" / "not-yet") is False
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone

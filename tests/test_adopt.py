@@ -626,7 +626,8 @@ def test_alert_runbooks_get_their_alert_as_symptom_and_markers_go(
     assert split(alert)[1] == "# KubeJobFailed\n\n\n- a\n    - b\n"
     assert (
         "runbooks/k8s/KubeJobFailed.md: added id, title, service, owner, severity, "
-        "last_reviewed, symptoms, alerts; indented 1 line of two-space nested lists by four spaces; "
+        "last_reviewed, symptoms, alerts; indented 1 line of two-space nested lists by four "
+        "spaces; "
         "removed 1 table-of-contents marker (the site has its own)"
     ) in run.out
 

@@ -26,6 +26,7 @@ from opsbook.console import (
     open_handbook,
 )
 from opsbook.pages import ASSETS, Context, generated_pages
+from opsbook.pages import alerts as alerts_page
 from opsbook.pages import insights as insights_page
 
 
@@ -71,6 +72,9 @@ def write_pages(ctx: Context, out_dir: Path, calendar_domain: str = "opsbook") -
     }
     for name, text in data.items():
         out.put(out_dir / name, text)
+    # The stable alert URLs, as finished HTML: another generator copies them as they are.
+    for rel, text in alerts_page.alert_files(ctx).items():
+        out.put(out_dir / rel, text)
     return out
 
 

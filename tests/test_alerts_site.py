@@ -245,3 +245,18 @@ def test_generate_writes_the_alert_pages(opsbook: Callable[..., Run], tmp_path: 
         redirect_of(html, "https://x/alerts/ApiLatencyHigh/") == "https://x/runbooks/api/latency/"
     )
     assert (out / "alerts" / "apilatencyhigh" / "index.html").is_file()
+
+
+def test_dot_names_get_no_page_and_nothing_lands_outside_alerts(
+    opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    """'.' and '..' pass the schema but are no URL path segment of their own."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/dots.md", runbook("RB-0050", "Dots", "api", [".", "..", "A b"]))
+    run = opsbook("generate", "out", "--today", "2026-09-15", cwd=book.root)
+    assert run.code == 0, run.err
+    out = book.root / "out"
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
+    assert pages == ["alerts/A b/index.html", "alerts/a b/index.html"]
+    assert "<code>..</code>" in (out / "alerts" / "index.md").read_text(encoding="utf-8")

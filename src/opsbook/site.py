@@ -518,8 +518,13 @@ def _write_alert_pages(ctx: Context, site: Path) -> None:
     Written after the build, as mkdocs-redirects writes its pages; a page the build made
     there (a docs/ file) is kept and the clash is said.
     """
+    written: set[str] = set()
     for rel, text in alerts_page.alert_files(ctx).items():
         path = site / rel
+        if rel.lower() in written:
+            # A filesystem that ignores case (macOS, Windows) has one folder for ApiDown and
+            # apidown: the exact name, written first, keeps it.
+            continue
         if path.exists():
             log.warning(
                 f"the site has a page at {rel} already: /{rel.removesuffix('index.html')} "
@@ -529,6 +534,9 @@ def _write_alert_pages(ctx: Context, site: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="")
+            # Only where case is ignored does the upper-cased name find the file just written.
+            if path.with_name("INDEX.HTML").exists():
+                written.add(rel.lower())
         except OSError as exc:  # a file of the build where the folder goes, say
             log.warning(f"cannot write the alert page {rel}: {exc.strerror or exc}")
 

@@ -260,3 +260,20 @@ def test_dot_names_get_no_page_and_nothing_lands_outside_alerts(
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
     assert pages == ["alerts/A b/index.html", "alerts/a b/index.html"]
     assert "<code>..</code>" in (out / "alerts" / "index.md").read_text(encoding="utf-8")
+
+
+def test_a_name_the_schema_refuses_writes_nothing_anywhere(
+    opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A document failing lint is still shown: its names must not become paths."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    names = ["../../../escaped", "a/b", "c\\..\\..\\d", "e%2F..", "ok"]
+    book.write("runbooks/api/bad.md", runbook("RB-0051", "Bad", "api", names))
+    assert opsbook("lint", "--today", "2026-09-15", cwd=book.root).code == 1
+    run = opsbook("generate", "out", "--today", "2026-09-15", cwd=book.root)
+    assert run.code == 0, run.err
+    out = book.root / "out"
+    assert not list(tmp_path.rglob("escaped*")) and not (out / "alerts" / "a").exists()
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
+    assert pages == ["alerts/ok/index.html"]

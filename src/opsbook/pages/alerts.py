@@ -15,6 +15,7 @@ under any base path, and every name is data: escaped in text, percent-encoded in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -36,13 +37,20 @@ TITLE = "Alerts"
 TOP = "alerts"
 
 
-def folder_ok(name: str) -> bool:
-    """Whether a name can be a folder of the site (the schema refuses '/', '?', '#', '%').
+# What the schema allows in an alert name (no '/', '?', '#', '%' or control character), less
+# the backslash, a separator where the site may be built on Windows.
+_SEGMENT = re.compile(r"[^/\\?#%\x00-\x1f\x7f]+")
 
-    '.' and '..' pass the schema but name no folder of their own: a URL path normalises them
-    away. A name is one path segment otherwise, whatever it holds (spaces, ':', quotes).
+
+def folder_ok(name: str) -> bool:
+    """Whether a name can be a folder of the site: one path segment, whatever else it holds
+    (spaces, ':', quotes).
+
+    Checked here, not left to the schema: a document failing lint is still shown, and its
+    names must never become paths ('../../x'). '.' and '..' pass the schema but name no folder
+    of their own: a URL path normalises them away.
     """
-    return name.strip() not in ("", ".", "..")
+    return _SEGMENT.fullmatch(name) is not None and name.strip() not in ("", ".", "..")
 
 
 def segment(name: str) -> str:

@@ -277,3 +277,19 @@ def test_a_name_the_schema_refuses_writes_nothing_anywhere(
     assert not list(tmp_path.rglob("escaped*")) and not (out / "alerts" / "a").exists()
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
     assert pages == ["alerts/ok/index.html"]
+
+
+@pytest.mark.parametrize("name", [".", "..", "a\\b"])
+def test_lint_refuses_a_name_that_gets_no_page(
+    opsbook: Callable[..., Run], handbook: Handbook, name: str
+) -> None:
+    """Lint and build agree: a name the site cannot serve is an error at its line."""
+    handbook.write("runbooks/api/odd.md", runbook("RB-0052", "Odd", "api", ["Fine", name]))
+    run = opsbook("lint", "--today", "2026-09-15", cwd=handbook.root)
+    assert run.code == 1, run.out
+    assert "runbooks/api/odd.md:8:" in run.out and "schema-format" in run.out, run.out
+    new = opsbook(
+        "new", "runbook", "--title", "X", "--service", "api", "--owner", "sre",
+        "--severity", "P1", "--alert", name, "--no-input", cwd=handbook.root,
+    )  # fmt: skip
+    assert new.code == 2 and "--alert" in new.err, new.err

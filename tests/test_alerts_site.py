@@ -182,7 +182,10 @@ def test_alerts_page_lists_alerts_without_runbook_first_paging_at_top(site: Buil
     disk = rows[names.index("DiskFull")]
     cells = disk.find_all("td")
     assert cells[2].text() == "rules/storage.yml"
-    assert "RB-0010" in cells[3].text() and "RB-0011" in cells[3].text()
+    assert [a.text() for a in cells[3].find_all("a")] == [
+        "RB-0010 Disk full",
+        "RB-0011 Clean a disk",
+    ]
     # Each named alert links its stable URL, percent-encoded; the hostile name stays text.
     links = {a.text(): a.attrs["href"] for row in rows for a in row.find("td").find_all("a")}
     assert links["DiskFull"] == "DiskFull/"

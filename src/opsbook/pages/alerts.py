@@ -160,7 +160,7 @@ def _count_row(label: str, counts: dict[str, int]) -> str:
     )
 
 
-COUNT_HEADERS = ["", "Rules", "With a runbook", "Covered", "Paging", "Paging with a runbook"]
+COUNT_HEADERS = ["", "Rules", "With a runbook", "Share", "Paging", "Paging with a runbook"]
 
 
 def coverage_html(ctx: Context) -> str:
@@ -215,7 +215,8 @@ def render(ctx: Context) -> str:
         if k.paging:
             severities += ' <span class="ob-badge ob-badge--overdue">pages</span>'
         files = "<br>".join(f"<code>{esc(f)}</code>" for f in k.rule_files) or DASH
-        books = "<br>".join(ctx.runbook_link(rb, URI) for rb in k.runbooks)
+        ordered = sorted(k.runbooks, key=lambda rb: (rb.id or "\uffff", rb.rel))
+        books = "<br>".join(ctx.runbook_link(rb, URI) for rb in ordered)
         if not books:
             books = '<span class="ob-badge ob-badge--stale">no runbook</span>'
         cls = ' class="ob-row--overdue"' if not k.covered and k.paging else ""

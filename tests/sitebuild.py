@@ -26,6 +26,7 @@ nav:
       - Communication: communication/index.md
       - Decision trees: decision-trees/index.md
   - Runbooks: runbooks/index.md
+  - Alerts: alerts/index.md
   - Postmortems: postmortems/index.md
   - Action items: action-items/index.md
   - Insights: insights/index.md

@@ -619,10 +619,15 @@ def test_alert_runbooks_get_their_alert_as_symptom_and_markers_go(
     assert yaml.safe_load(split(alert)[0])["symptoms"] == ["KubeJobFailed"]
     assert yaml.safe_load(split(watchdog)[0])["symptoms"] == ["Watchdog"]
     assert "symptoms" not in yaml.safe_load(split(guide)[0])
+    # An alert runbook names its alert (issue 17): /alerts/<name>/ and the rule checks find it.
+    assert yaml.safe_load(split(alert)[0])["alerts"] == ["KubeJobFailed"]
+    assert yaml.safe_load(split(watchdog)[0])["alerts"] == ["Watchdog"]
+    assert "alerts" not in yaml.safe_load(split(guide)[0])
     assert split(alert)[1] == "# KubeJobFailed\n\n\n- a\n    - b\n"
     assert (
         "runbooks/k8s/KubeJobFailed.md: added id, title, service, owner, severity, "
-        "last_reviewed, symptoms; indented 1 line of two-space nested lists by four spaces; "
+        "last_reviewed, symptoms, alerts; indented 1 line of two-space nested lists by four "
+        "spaces; "
         "removed 1 table-of-contents marker (the site has its own)"
     ) in run.out
 

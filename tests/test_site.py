@@ -587,7 +587,9 @@ def nav_tree(built: Built, url: str) -> list[tuple[int, str]]:
 
 
 def test_default_nav_puts_the_incident_pages_under_incident(sev: Built) -> None:
-    records = ["Runbooks", "Postmortems", "Action items", "Insights", "Services", "Review"]
+    records = [
+        *("Runbooks", "Alerts", "Postmortems", "Action items", "Insights", "Services", "Review"),
+    ]
     # A runbook page carries only the top level (navigation.prune)...
     assert nav_tree(sev, "runbooks/billing/page/") == [
         (0, t) for t in ["Home", "Incident", *records]

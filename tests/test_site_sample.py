@@ -69,6 +69,7 @@ def test_home_links_first_to_the_incident_page(sample: Built) -> None:
         "Home",
         "Incident",
         "Runbooks",
+        "Alerts",
         "Postmortems",
         "Action items",
         "Insights",

@@ -43,7 +43,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import dialects, fsutil, links, load, oldpaths, schemas, sourcesite, yamlsafe
+from opsbook import alerts, dialects, fsutil, links, load, oldpaths, schemas, sourcesite, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -68,7 +68,7 @@ from opsbook.scaffold import (
 # addresses of its old site).
 ADDED_FIELDS = (
     *("id", "title", "summary", "service", "owner", "severity", "last_reviewed"),
-    *("tags", "symptoms", "old_paths"),
+    *("tags", "symptoms", "alerts", "old_paths"),
 )
 SECTION_PAGE = "_index.md"
 UNKNOWN_NOTE = "# opsbook adopt: not opsbook fields, kept as comments:"
@@ -794,6 +794,11 @@ def fill(a: Analysis, root: Path, options: Options) -> dict[str, Any]:
     alert = sourcesite.alert_name(a.path.stem, first_heading(a.body))
     if "symptoms" not in data and alert:
         values["symptoms"] = [alert]
+    # The alert it is named after, matched exactly by the rule checks and /alerts/<name>/.
+    if "alerts" not in data and (
+        name := alerts.alert_name(a.path.stem, first_heading(a.body) or "")
+    ):
+        values["alerts"] = [name]
     if "old_paths" not in data and origin is not None:
         own = oldpaths.page_path(a.path.resolve().relative_to(root.resolve()).as_posix())
         found_paths = [p for p in options.site.addresses(origin, data) if p != own]

@@ -2,7 +2,8 @@
 
 Writes the same pages the MkDocs hooks add to the site (opsbook.pages), at the same paths
 (incident/index.md, decision-trees/<tree>.md, services/<service>.md, ...), plus
-action-items.json/.csv/.ics and the stylesheet and scripts the pages use (assets/), so another
+action-items.json/.csv/.ics, the redirect or chooser page at alerts/<name>/index.html of every
+alert a runbook names, and the stylesheet and scripts the pages use (assets/), so another
 static site generator can build the handbook.
 Links inside the pages are relative URLs of a site with directory URLs (/incident/), the
 layout of MkDocs, Zensical and most generators.
@@ -26,6 +27,7 @@ from opsbook.console import (
     open_handbook,
 )
 from opsbook.pages import ASSETS, Context, generated_pages
+from opsbook.pages import alerts as alerts_page
 from opsbook.pages import insights as insights_page
 
 
@@ -71,6 +73,9 @@ def write_pages(ctx: Context, out_dir: Path, calendar_domain: str = "opsbook") -
     }
     for name, text in data.items():
         out.put(out_dir / name, text)
+    # The stable alert URLs, as finished HTML: another generator copies them as they are.
+    for rel, text in alerts_page.alert_files(ctx).items():
+        out.put(out_dir / rel, text)
     return out
 
 
@@ -106,9 +111,10 @@ def register(sub: Any) -> None:
         "generate",
         help="write the generated handbook pages as Markdown files",
         description="Write the pages the site generates (incident, severity, communication, "
-        "decision trees, runbook and postmortem indexes, action items, services, review) as "
-        "Markdown files into OUT_DIR, with action-items.json/.csv/.ics, for use with any "
-        "static site generator. Lint problems do not stop it: run `opsbook lint` for those.",
+        "decision trees, runbook, alert and postmortem indexes, action items, services, review) "
+        "as Markdown files into OUT_DIR, with action-items.json/.csv/.ics and the alert pages "
+        "(alerts/<name>/index.html, finished HTML), for use with any static site generator. "
+        "Lint problems do not stop it: run `opsbook lint` for those.",
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="directory to write into (created)")
     add_root_today(p, "the date for staleness and overdue items")

@@ -19,7 +19,7 @@ from opsbook.model import Problem, Source
 # The pages opsbook generates, by source path (services/ and decision-trees/ have one a name).
 GENERATED_TOPS = (
     *("incident", "severity", "communication", "decision-trees", "action-items"),
-    *("services", "review", "runbooks", "postmortems"),
+    *("services", "review", "runbooks", "postmortems", "alerts"),
 )
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

@@ -510,9 +510,10 @@ def new_runbook(
     for sev in severity:
         _severities(policy, many=True)(sev)
     for name in alerts:  # as the runbook schema's `alerts` items: a URL path segment
-        if not re.fullmatch(r"[^/?#%\x00-\x1f\x7f]+", name):
+        if not re.fullmatch(r"(?!\.\.?$)[^/\\?#%\x00-\x1f\x7f]+", name):
             raise ScaffoldError(
-                f"--alert {name!r}: an alert name has no '/', '?', '#', '%' or control characters"
+                f"--alert {name!r}: an alert name has no '/', '\\', '?', '#', '%' or control "
+                "characters and is not '.' or '..' (the site serves it at /alerts/<name>/)"
             )
     # The lock is held from reading the ids in use until the file exists, so that parallel
     # runs never pick the same id.

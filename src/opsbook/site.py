@@ -16,7 +16,8 @@ One build, in event order:
   document's body (opsbook.sanitize, unless policy.yml turns it off) and opens it with the words
   search should find of its box. `on_page_context`, after the search plugin
   indexed the page, puts in the metadata box or error banner, and the listings of documents.
-- `on_post_build` writes action-items.json/.csv/.ics at the site root.
+- `on_post_build` writes action-items.json/.csv/.ics at the site root, and the redirect or
+  chooser page at alerts/<name>/ of every alert a runbook names (opsbook.pages.alerts).
 
 MkDocs keeps hook modules loaded across `mkdocs serve` rebuilds, so all state lives in one
 object that `on_config` replaces; every index a page needs is computed once per build.
@@ -40,6 +41,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
 from opsbook.model import Problem, Runbook
 from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
+from opsbook.pages import alerts as alerts_page
 from opsbook.pages import document as document_page
 from opsbook.pages import insights as insights_page
 from opsbook.pages.common import (
@@ -628,6 +630,38 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
             fsutil.atomic_write(site / name, text)
         except fsutil.WriteError as exc:
             raise PluginError(f"opsbook: {exc}") from exc
+    _write_alert_pages(ctx, site)
+
+
+def _write_alert_pages(ctx: Context, site: Path) -> None:
+    """/alerts/<name>/ for every alert a runbook names: a redirect, or a chooser of runbooks.
+
+    Written after the build, as mkdocs-redirects writes its pages; a page the build made
+    there (a docs/ file) is kept and the clash is said.
+    """
+    written: set[str] = set()
+    for rel, text in alerts_page.alert_files(ctx).items():
+        path = site / rel
+        if rel.lower() in written:
+            # A filesystem that ignores case (macOS, Windows) has one folder for ApiDown and
+            # apidown: the exact name, written first, keeps it.
+            continue
+        if path.exists():
+            log.warning(
+                f"the site has a page at {rel} already: /{rel.removesuffix('index.html')} "
+                "does not lead to the alert's runbook; move that page"
+            )
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fsutil.atomic_write(path, text)
+            # Only where case is ignored does the upper-cased name find the file just written.
+            if path.with_name("INDEX.HTML").exists():
+                written.add(rel.lower())
+        except OSError as exc:  # a file of the build where the folder goes, say
+            log.warning(f"cannot write the alert page {rel}: {exc.strerror or exc}")
+        except fsutil.WriteError as exc:
+            log.warning(f"cannot write the alert page {rel}: {exc.reason}")
 
 
 def on_serve(server: Any, *, config: Any, builder: Any = None, **kwargs: Any) -> Any:

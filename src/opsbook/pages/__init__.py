@@ -13,6 +13,7 @@ from pathlib import Path
 
 from opsbook.pages import (
     action_items,
+    alerts,
     communication,
     decision_trees,
     incident,
@@ -63,6 +64,7 @@ FIXED: tuple[PageSpec, ...] = (
     PageSpec(COMMUNICATION, "Communication", communication.render, parent=INCIDENT),
     PageSpec(TREES, "Decision trees", decision_trees.render_index, parent=INCIDENT),
     PageSpec(RUNBOOKS, "Runbooks", runbooks.render),
+    PageSpec(alerts.URI, alerts.TITLE, alerts.render),
     PageSpec(POSTMORTEMS, "Postmortems", postmortems.render),
     PageSpec(ACTION_ITEMS, "Action items", action_items.render),
     PageSpec(insights.URI, insights.TITLE, insights.render),

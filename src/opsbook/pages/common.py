@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from opsbook import actions, checks, reviews
+from opsbook import actions, alerts, checks, reviews
 from opsbook.model import ActionItem, DecisionTree, Handbook, Postmortem, Problem, Runbook
 
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
@@ -304,6 +304,11 @@ class Context:
             used.add(slug)
             slugs[tree.index] = slug
         return slugs
+
+    @cached_property
+    def site_alerts(self) -> alerts.SiteAlerts:
+        """The alerts /alerts/ lists, from one read of the rule files policy.yml names."""
+        return alerts.for_site(self.handbook, self.today, site_url=self.site_url or None)
 
     @cached_property
     def open_items(self) -> list[ActionItem]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from opsbook import checks
 from opsbook.model import TIMELINE_KEYS, Postmortem, Problem, Runbook
 from opsbook.pages import action_items
+from opsbook.pages import alerts as alerts_page
 from opsbook.pages.common import (
     DASH,
     Context,
@@ -80,6 +81,16 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
         parts.append('<p class="ob-meta__label">Symptoms</p>')
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in rb.symptoms) + "</ul>")
     more = []
+    if rb.alerts:
+        # The stable URL of each alert (what a rule's runbook_url names), not the page itself.
+        links = ", ".join(
+            f'<a class="ob-alert" href="{ctx.asset_href(uri, f"alerts/{name}/")}">'
+            f"<code>{esc(name)}</code></a>"
+            if alerts_page.folder_ok(name)
+            else f"<code>{esc(name)}</code>"
+            for name in dict.fromkeys(rb.alerts)
+        )
+        more.append(f'<p><span class="ob-meta__label">Alerts</span> {links}</p>')
     if rb.related:
         refs = ", ".join(ctx.runbook_ref(r, uri) for r in dict.fromkeys(rb.related))
         more.append(f'<p><span class="ob-meta__label">Related</span> {refs}</p>')
@@ -233,18 +244,22 @@ def search_summary(ctx: Context, rel: str) -> str:
     """
     rb = ctx.runbooks_by_rel.get(rel)
     if rb is not None:
-        head, items = f"Runbook {esc(rb.id)}", rb.symptoms
+        # An alert's name is what the engineer it paged types into search.
+        head = f"<p>Runbook {esc(rb.id)}</p>"
         if rb.summary:  # the box shows it, after search has seen the page
-            head += f"</p><p>{esc(rb.summary)}"
-        label = "Symptoms"
-    else:
-        pm = ctx.postmortems_by_rel.get(rel)
-        if pm is None:
-            return ""
-        head, items = f"Postmortem {esc(pm.id)}", [i.title for i in pm.action_items]
-        label = "Action items"
+            head += f"<p>{esc(rb.summary)}</p>"
+        found = [("Symptoms", rb.symptoms), ("Alerts", rb.alerts)]
+        return head + "".join(
+            f"<p>{label}</p><ul>{''.join(f'<li>{esc(i)}</li>' for i in items)}</ul>"
+            for label, items in found
+            if items
+        )
+    pm = ctx.postmortems_by_rel.get(rel)
+    if pm is None:
+        return ""
+    head, items = f"Postmortem {esc(pm.id)}", [i.title for i in pm.action_items]
     listed = "".join(f"<li>{esc(item)}</li>" for item in items)
-    return f"<p>{head}</p><p>{label}</p><ul>{listed}</ul>" if items else f"<p>{head}</p>"
+    return f"<p>{head}</p><p>Action items</p><ul>{listed}</ul>" if items else f"<p>{head}</p>"
 
 
 def decorate(ctx: Context, rel: str, body: str) -> str:

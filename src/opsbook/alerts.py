@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from opsbook import links, load, rulefiles, sitepaths
+from opsbook import links, load, oldpaths, rulefiles, sitepaths
 from opsbook.model import AlertException, Handbook, Level, Policy, Problem, Runbook
 from opsbook.rulefiles import Alert, RuleFile
 
@@ -222,9 +222,10 @@ class Site:
         for name in self.named:
             self.lower.setdefault(name.lower(), []).append(name)
         self._ids: dict[str, set[str]] = {}
-        # More addresses the site answers (redirects from the URLs a document had in its old
-        # site, say): site path -> the document's source path. A document's own path wins.
-        for path, rel in (aliases or {}).items():
+        # More addresses the site answers: the redirects from the URLs a document had in its
+        # old site (its old_paths, readable until lint.release_sources), and those given:
+        # site path -> the document's source path. A document's own path wins.
+        for path, rel in {**oldpaths.old_paths(handbook), **(aliases or {})}.items():
             self.pages.setdefault(path.strip("/"), rel)
 
     def _docs_pages(self) -> Iterator[str]:

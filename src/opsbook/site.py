@@ -143,6 +143,7 @@ def _load(root: Path, config: Any) -> tuple[Context, dict[str, str]]:
             bool(config.use_directory_urls),
             case_insensitive=_case_insensitive(Path(config.site_dir)),
         )
+        old_addresses = oldpaths.old_paths(result.handbook)
         lint.release_sources(result.handbook)
     except load.ConfigError as exc:
         lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
@@ -155,6 +156,7 @@ def _load(root: Path, config: Any) -> tuple[Context, dict[str, str]]:
         problems=sorted(result.problems, key=report.sort_key),
         directory_urls=bool(config.use_directory_urls),
         site_url=config.site_url or "",
+        old_addresses=old_addresses,
     )
     return ctx, redirects
 

@@ -248,6 +248,8 @@ class Context:
     problems: Sequence[Problem] = ()
     directory_urls: bool = True
     site_url: str = ""
+    # The documents' old addresses (oldpaths.old_paths), which the site answers with redirects.
+    old_addresses: dict[str, str] = field(default_factory=dict)
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
     _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
@@ -308,7 +310,9 @@ class Context:
     @cached_property
     def site_alerts(self) -> alerts.SiteAlerts:
         """The alerts /alerts/ lists, from one read of the rule files policy.yml names."""
-        return alerts.for_site(self.handbook, self.today, site_url=self.site_url or None)
+        return alerts.for_site(
+            self.handbook, self.today, site_url=self.site_url or None, aliases=self.old_addresses
+        )
 
     @cached_property
     def open_items(self) -> list[ActionItem]:

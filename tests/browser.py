@@ -44,6 +44,19 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
+def launch_chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, for a module-scoped fixture: yields the browser."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass

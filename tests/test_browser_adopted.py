@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, Server, require_browser, serve
+from browser import Server, launch_chromium, require_browser, serve
 from conftest import Run
 from opsbook import load, oldpaths
 from opsbook.pages.common import page_url
@@ -68,15 +68,7 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, opsbook: Any) -> Iterator[
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launch_chromium()
 
 
 def test_every_runbook_url_lands_on_its_alerts_runbook(chromium: Any, adopted: Adopted) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import yaml
 
-from browser import CHROMIUM, CHROMIUM_ARGS, Server, require_browser, serve, watch
+from browser import Server, launch_chromium, require_browser, serve, watch
 from conftest import POLICY, Handbook, _opsbook, require_shared
 from sitebuild import build, install_site
 from test_alerts_corpus import RULES, RUNBOOKS, adopted
@@ -32,15 +32,7 @@ JOBS = runbook("RB-0040", "Batch jobs stuck", "batch", ["KubeJobFailedTwice"])
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launch_chromium()
 
 
 def offline_page(chromium: Any) -> tuple[Any, Any]:

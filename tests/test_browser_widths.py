@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, Server, is_blank, require_browser, serve
+from browser import Server, is_blank, launch_chromium, require_browser, serve
 from sitebuild import build, sample_copy
 from widths import DESKTOP, PHONE, generated_urls, measure, problems
 
@@ -36,15 +36,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, l
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launch_chromium()
 
 
 @pytest.fixture(scope="module")

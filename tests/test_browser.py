@@ -7,6 +7,7 @@ fails if its page tried one or showed a console error.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -376,3 +377,36 @@ def test_scripts_survive_a_malformed_fragment_or_query(tab: Tab, suffix: str) ->
     tab.goto(f"runbooks/{suffix}")
     assert tab.page.locator("form.ob-filter select[name=service]").is_visible()
     assert all(row["shown"] for row in rows(tab, "ob-runbook-table")) or "service" in suffix
+
+
+def tree_pages(tab: Tab) -> list[str]:
+    """The paths of the sample's tree pages, from /decision-trees/."""
+    tab.goto("decision-trees/")
+    first_cells = tab.page.locator(".ob-trees table tbody td:first-child a")
+    links = first_cells.evaluate_all("as => as.map(a => a.href)")
+    return [urlsplit(url).path.lstrip("/") for url in links]
+
+
+@pytest.mark.parametrize("fragment", ["", "#step-irreversible-migration"])
+def test_a_printed_decision_tree_shows_every_step_and_outcome(tab: Tab, fragment: str) -> None:
+    # On paper the step-through (one question at a time) is no use: the whole drawing must
+    # print, opened at the start or at a shared step's link alike.
+    paths = tree_pages(tab)
+    assert "decision-trees/should-i-roll-back/" in paths
+    for path in paths:
+        tab.goto(path + (fragment if path.endswith("should-i-roll-back/") else ""))
+        assert tab.page.locator(".ob-stepper").is_visible()
+        tab.page.emulate_media(media="print")
+        assert not tab.page.locator(".ob-stepper").is_visible()
+        tree = json.loads(tab.page.locator("script.ob-tree-data").first.text_content())
+        drawing = tab.page.locator(".ob-tree-list").first
+        for node_id, node in tree["nodes"].items():
+            box = drawing.locator(f"[data-node='{node_id}'] > .ob-node__box")
+            assert box.is_visible(), (path, node_id)
+            assert (node["question"] or node["outcome"]) in box.inner_text(), (path, node_id)
+        for outcome in tab.page.locator(".ob-outcomes table tbody tr").all():
+            assert outcome.is_visible(), path
+        # Headless Chromium prints it: a PDF with every page of the tree.
+        pdf = tab.page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 1
+        tab.page.emulate_media(media="screen")

@@ -40,7 +40,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
 from opsbook.model import Problem, Runbook
-from opsbook.pages import ASSETS, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
+from opsbook.pages import (
+    ASSETS,
+    OFFLINE_SHIM,
+    SCRIPTS,
+    STYLESHEETS,
+    Context,
+    PageSpec,
+    generated_pages,
+)
 from opsbook.pages import alerts as alerts_page
 from opsbook.pages import document as document_page
 from opsbook.pages import insights as insights_page
@@ -178,6 +186,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     else:
         config.nav = nav_with_children(config.nav, specs)
     _link_assets(config)
+    _offline_shim_shipped(config)
     _macros_skip_finished_pages(config)
     _site_name_as_text(config)
     _add_redirects(config, redirects)
@@ -315,6 +324,33 @@ def _link_assets(config: Any) -> None:
     for listed, wanted in ((config.extra_css, STYLESHEETS), (config.extra_javascript, SCRIPTS)):
         present = {str(item) for item in listed}
         listed.extend(uri for uri in wanted if uri not in present)
+
+
+def _offline_shim_shipped(config: Any) -> None:
+    """With Material's offline plugin on, load its iframe-worker shim from the site itself.
+
+    The plugin (its on_config, before this hook's) adds https://unpkg.com/iframe-worker/shim
+    to `extra.polyfills`, which every page loads: opened from file:// on a laptop with no
+    network, the shim never came and the search box never appeared. opsbook ships the same
+    shim (assets/iframe-worker-shim.js, MIT) and lists that instead; the plugin adds none when
+    an iframe-worker is listed already, so the order of the two does not matter.
+    """
+    plugins = config.plugins
+    offline = (
+        plugins.get("material/offline") or plugins.get("offline")
+        if hasattr(plugins, "get")
+        else None
+    )
+    if offline is None or not getattr(offline, "config", {}).get("enabled", True):
+        return
+    polyfills = [
+        str(script)
+        for script in config.extra.get("polyfills", [])
+        if not ("iframe-worker" in str(script) and "://" in str(script))
+    ]
+    if OFFLINE_SHIM not in polyfills:
+        polyfills.append(OFFLINE_SHIM)
+    config.extra["polyfills"] = polyfills
 
 
 def _entry(specs: list[PageSpec], spec: PageSpec, listed: frozenset[str]) -> dict[str, Any]:

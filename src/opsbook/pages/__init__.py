@@ -37,13 +37,25 @@ from opsbook.pages.common import (
     Context,
 )
 
-__all__ = ["ASSETS", "FIXED", "SCRIPTS", "STYLESHEETS", "Context", "PageSpec", "generated_pages"]
+__all__ = [
+    "ASSETS",
+    "FIXED",
+    "OFFLINE_SHIM",
+    "SCRIPTS",
+    "STYLESHEETS",
+    "Context",
+    "PageSpec",
+    "generated_pages",
+]
 
 # The stylesheet and scripts the pages rely on (tables, badges, filters, the step-through),
 # shipped in the package so that upgrading opsbook upgrades them in every handbook. Site paths.
 STYLESHEETS = ("assets/opsbook.css",)
 SCRIPTS = ("assets/decision-tree.js", "assets/table-filter.js")
-ASSETS = {uri: Path(__file__).parent.parent / uri for uri in (*STYLESHEETS, *SCRIPTS)}
+# Material's offline plugin makes pages load the iframe-worker shim (search from file://) from
+# unpkg.com; opsbook ships it (MIT, its licence in the file) and links it instead (site.py).
+OFFLINE_SHIM = "assets/iframe-worker-shim.js"
+ASSETS = {uri: Path(__file__).parent.parent / uri for uri in (*STYLESHEETS, *SCRIPTS, OFFLINE_SHIM)}
 
 
 @dataclass(frozen=True)

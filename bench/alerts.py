@@ -30,7 +30,7 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from floor import frontmatter  # noqa: E402
+from floor import frontmatter, parse_handbook  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
 
 DOCUMENTS = 10_000
@@ -143,20 +143,12 @@ def write_handbook(work: Path) -> Path:
 
 def floor(root: Path) -> int:
     """Read the rule files and the documents, parse each with PyYAML's C loader."""
-    loader = yaml.CSafeLoader
     parsed = 0
     for dirpath, _dirs, names in os.walk(root / "rules"):
         for name in names:
             text = Path(dirpath, name).read_text(encoding="utf-8")
-            parsed += len(list(yaml.load_all(text, Loader=loader)))
-    yaml.load((root / "policy.yml").read_text(encoding="utf-8"), Loader=loader)
-    for top in ("runbooks", "postmortems"):
-        for dirpath, _dirs, names in os.walk(root / top):
-            for name in names:
-                if name.endswith(".md"):
-                    text = Path(dirpath, name).read_text(encoding="utf-8")
-                    yaml.load(frontmatter(text), Loader=loader)
-                    parsed += 1
+            parsed += len(list(yaml.load_all(text, Loader=yaml.CSafeLoader)))
+    parsed += parse_handbook(root)
     print(f"{parsed} YAML documents parsed")
     return 0
 

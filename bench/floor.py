@@ -23,7 +23,8 @@ def frontmatter(text: str) -> str:
     return text[4 : end + 1] if end >= 0 else ""
 
 
-def main(root: Path) -> int:
+def parse_handbook(root: Path) -> int:
+    """Parse policy.yml and every document's frontmatter; the number of documents parsed."""
     loader = yaml.CSafeLoader
     parsed = 0
     yaml.load((root / "policy.yml").read_text(encoding="utf-8"), Loader=loader)
@@ -34,7 +35,11 @@ def main(root: Path) -> int:
                     text = Path(dirpath, name).read_text(encoding="utf-8")
                     yaml.load(frontmatter(text), Loader=loader)
                     parsed += 1
-    print(f"{parsed} frontmatters parsed")
+    return parsed
+
+
+def main(root: Path) -> int:
+    print(f"{parse_handbook(root)} frontmatters parsed")
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import posixpath
 import re
 import unicodedata
@@ -206,7 +205,7 @@ class Site:
             self.pages.setdefault(sitepaths.page_key(rel).rstrip("/"), rel)
         self.docs_dir = links.docs_dir(self.root)
         self.documents = set(documents)
-        for rel in self._docs_pages():
+        for rel in (f for f in links.docs_files(self.root) if f.endswith(".md")):
             self.pages.setdefault(sitepaths.page_key(rel).rstrip("/"), f"@docs/{rel}")
         for top in links.GENERATED_TOPS:
             self.pages.setdefault(top, "")
@@ -227,18 +226,6 @@ class Site:
         # site path -> the document's source path. A document's own path wins.
         for path, rel in {**oldpaths.old_paths(handbook), **(aliases or {})}.items():
             self.pages.setdefault(path.strip("/"), rel)
-
-    def _docs_pages(self) -> Iterator[str]:
-        top = self.docs_dir
-        if not top.is_dir():
-            return
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            rel_dir = Path(dirpath).relative_to(top).as_posix()
-            prefix = "" if rel_dir == "." else rel_dir + "/"
-            for name in sorted(filenames):
-                if name.endswith(".md"):
-                    yield prefix + name
 
     def alert_page(self, name: str) -> Landing | None:
         """What /alerts/<name>/ shows: the runbooks naming the alert (or its lower-cased name)."""

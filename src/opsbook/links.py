@@ -40,16 +40,22 @@ def docs_dir(root: Path) -> Path:
     return root / (match.group(1) if match else "docs")
 
 
+def docs_files(root: Path) -> Iterator[str]:
+    """docs_dir's files (dot-folders left out, as MkDocs does), relative to it, in name order."""
+    top = docs_dir(root)
+    if not top.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel_dir = Path(dirpath).relative_to(top).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        yield from (prefix + name for name in sorted(filenames))
+
+
 def site_files(root: Path, documents: Iterable[str]) -> set[str]:
     """Every source path the site has: the documents, docs_dir's files, the generated pages."""
     files = set(documents)
-    top = docs_dir(root)
-    if top.is_dir():
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            rel_dir = Path(dirpath).relative_to(top).as_posix()
-            prefix = "" if rel_dir == "." else rel_dir + "/"
-            files.update(prefix + name for name in filenames)
+    files.update(docs_files(root))
     files.add("index.md")
     files.update(f"{name}/index.md" for name in GENERATED_TOPS)
     return files

@@ -11,11 +11,10 @@ from typing import Any
 
 from opsbook import alerts, load, report, rulefiles, schemas
 from opsbook.console import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
     add_root_today,
     config_failure,
     fail,
+    problems_status,
     root_and_today,
 )
 from opsbook.model import Problem
@@ -130,10 +129,7 @@ def _run(args: argparse.Namespace) -> int:
             )
     if args.format != "text":
         print(report.summary(problems, len(names)), file=sys.stderr)
-    errors = sum(p.level == "error" for p in problems)
-    if errors or (args.strict and len(problems) > errors):
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return problems_status(problems, args.strict)
 
 
 def register(sub: Any) -> None:

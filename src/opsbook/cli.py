@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from opsbook import changed, checks, lint, load, report, schemas
 from opsbook.console import (
     EXIT_OK,
-    EXIT_PROBLEMS,
     ROOT_HELP,
     add_root_today,
     config_failure,
     fail,
     find_root,
+    problems_status,
     root_and_today,
 )
 
@@ -61,9 +61,7 @@ def _lint(args: argparse.Namespace) -> int:
     )
     if args.format != "text":
         print(report.summary(result.problems, len(result.files)), file=sys.stderr)
-    if result.errors or (args.strict and result.warnings):
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return problems_status(result.problems, args.strict)
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from opsbook import lint, load, report, schemas
+from opsbook.model import Problem
 
 T = TypeVar("T")
 
@@ -31,6 +32,12 @@ def display_path(path: Path) -> str:
     except ValueError:  # another drive on Windows
         return str(path)
     return rel if not rel.startswith("..") else str(path.resolve())
+
+
+def problems_status(problems: Sequence[Problem], strict: bool) -> int:
+    """A checking command's exit status: 1 for any error, or any warning with --strict."""
+    errors = sum(p.level == "error" for p in problems)
+    return EXIT_PROBLEMS if errors or (strict and len(problems) > errors) else EXIT_OK
 
 
 def fail(message: str) -> int:

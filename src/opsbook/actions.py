@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -17,9 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from opsbook import load
+from opsbook import load, mkdocsconfig
 from opsbook.console import add_root_today, open_handbook
 from opsbook.model import ActionItem, add_days
 from opsbook.report import visible
@@ -147,38 +144,10 @@ def _uid_safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._~/-]", "-", text)
 
 
-class _MkDocsLoader(yaml.SafeLoader):
-    """mkdocs.yml as data: !ENV resolved as MkDocs does, every other tag read as nothing."""
-
-
-def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        names, default = [loader.construct_scalar(node)], None
-    elif isinstance(node, yaml.SequenceNode):
-        values = loader.construct_sequence(node)
-        names, default = (values[:-1], values[-1]) if len(values) > 1 else (values, None)
-    else:
-        return None
-    for name in names:
-        if isinstance(name, str) and name in os.environ:
-            return os.environ[name]
-    return default
-
-
-_MkDocsLoader.add_constructor("!ENV", _env_tag)
-_MkDocsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def handbook_calendar_domain(root: Path, site_url: str | None = None) -> str:
     """calendar_domain of the handbook at root, from site_url if given, else its mkdocs.yml's
     site_url and site_name (what the site build's action-items.ics uses too)."""
-    config: Any = None
-    try:
-        text = (root / "mkdocs.yml").read_text(encoding="utf-8", errors="replace")
-        config = yaml.load(text, Loader=_MkDocsLoader)  # a SafeLoader: data only
-    except (OSError, yaml.YAMLError, RecursionError):
-        pass  # no readable mkdocs.yml: the folder's name decides
-    config = config if isinstance(config, dict) else {}
+    config = mkdocsconfig.read(root)  # no readable mkdocs.yml: the folder's name decides
     url, name = site_url or config.get("site_url"), config.get("site_name")
     return calendar_domain(
         url if isinstance(url, str) else "",

@@ -43,7 +43,18 @@ from typing import Any
 
 import yaml
 
-from opsbook import alerts, dialects, fsutil, links, load, oldpaths, schemas, sourcesite, yamlsafe
+from opsbook import (
+    alerts,
+    dialects,
+    fsutil,
+    links,
+    load,
+    mkdocsconfig,
+    oldpaths,
+    schemas,
+    sourcesite,
+    yamlsafe,
+)
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -627,7 +638,7 @@ def plan_page(a: Analysis, root: Path, options: Options) -> Change:
     """A page (not a runbook) moved to docs/: its fields kept, a title added if it has none
     (from its old site's nav, else its name), the body converted like a runbook's."""
     rel = options.page_rel(a.path)
-    docs = links.docs_dir(root)
+    docs = mkdocsconfig.docs_dir(root)
     link = fsutil.symlink_on_the_way(docs, rel)
     if link is not None:
         raise AdoptError(f"{link} is a symbolic link: a page is never written through one")

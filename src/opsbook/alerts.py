@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from opsbook import links, load, oldpaths, rulefiles, sitepaths
+from opsbook import links, load, mkdocsconfig, oldpaths, rulefiles, sitepaths
 from opsbook.model import AlertException, Handbook, Level, Policy, Problem, Runbook
 from opsbook.rulefiles import Alert, RuleFile
 
@@ -43,16 +43,6 @@ class Settings:
     site_url: str = ""
 
 
-def mkdocs_site_url(root: Path) -> str:
-    """mkdocs.yml's site_url, read as text (its custom tags need MkDocs to load)."""
-    try:
-        text = (root / "mkdocs.yml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    match = re.search(r"^site_url:[ \t]*['\"]?([^'\"#\s]+)['\"]?[ \t]*(?:#.*)?$", text, flags=re.M)
-    return match.group(1) if match else ""
-
-
 def settings(
     root: Path,
     policy: Policy,
@@ -70,7 +60,7 @@ def settings(
         link_prefixes=tuple(link_prefixes if link_prefixes is not None else conf.link_prefixes),
         severity_label=severity_label or conf.severity_label,
         paging=frozenset(paging if paging is not None else conf.paging),
-        site_url=site_url if site_url is not None else mkdocs_site_url(root),
+        site_url=site_url if site_url is not None else mkdocsconfig.site_url(root),
     )
 
 
@@ -203,7 +193,7 @@ class Site:
         documents = [f for f in handbook.files if load.is_document_path(f)]
         for rel in documents:
             self.pages.setdefault(sitepaths.page_key(rel).rstrip("/"), rel)
-        self.docs_dir = links.docs_dir(self.root)
+        self.docs_dir = mkdocsconfig.docs_dir(self.root)
         self.documents = set(documents)
         for rel in (f for f in links.docs_files(self.root) if f.endswith(".md")):
             self.pages.setdefault(sitepaths.page_key(rel).rstrip("/"), f"@docs/{rel}")

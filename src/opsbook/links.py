@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from opsbook import mkdocsconfig
 from opsbook.model import Problem, Source
 
 # The pages opsbook generates, by source path (services/ and decision-trees/ have one a name).
@@ -30,19 +31,9 @@ _INLINE = re.compile(r"!?\[[^\]\n]*\]\(\s*(<[^>\n]*>|[^)\s]+)")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*(<[^>\n]*>|\S+)")
 
 
-def docs_dir(root: Path) -> Path:
-    """mkdocs.yml's docs_dir (read as text: its tags need MkDocs), else docs/."""
-    try:
-        text = (root / "mkdocs.yml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""
-    match = re.search(r"^docs_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", text, flags=re.M)
-    return root / (match.group(1) if match else "docs")
-
-
 def docs_files(root: Path) -> Iterator[str]:
     """docs_dir's files (dot-folders left out, as MkDocs does), relative to it, in name order."""
-    top = docs_dir(root)
+    top = mkdocsconfig.docs_dir(root)
     if not top.is_dir():
         return
     for dirpath, dirnames, filenames in os.walk(top):

@@ -23,7 +23,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler
 
-from opsbook import oldpaths
+from opsbook import mkdocsconfig, oldpaths
 
 
 class TOMLHandler(BaseHandler):
@@ -136,18 +136,6 @@ class Site:
         return []
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """mkdocs.yml with `!!python/name:` or `!ENV` tags: each tagged value read as None."""
-
-
-def _ignore(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
-    return None
-
-
-_AnyTagLoader.add_multi_constructor("!", _ignore)
-_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore)
-
-
 class SiteError(Exception):
     """A source site configuration that cannot be read."""
 
@@ -155,7 +143,7 @@ class SiteError(Exception):
 def mkdocs_site(config: Path) -> Site:
     """A MkDocs site from its mkdocs.yml: docs_dir and the nav's titles in order."""
     try:
-        data = yaml.load(config.read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+        data = mkdocsconfig.parse(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SiteError(f"{config}: cannot read it as a MkDocs configuration: {exc}") from None
     if not isinstance(data, dict):

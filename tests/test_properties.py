@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from conftest import REPO, Run
+from conftest import REPO, Run, unbounded
 from opsbook import actions, checks, generate, lint, report, schemas
 from opsbook.pages import Context, document
 
@@ -202,21 +202,7 @@ def _objects(node: dict[str, Any], bounds: Bounds) -> st.SearchStrategy[dict[Any
 
 def _schema(kind: str, bounds: Bounds) -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
-    return schema if bounds is BOUNDED else _unbounded(schema)
-
-
-def _unbounded(node: Any) -> Any:
-    """A schema without the bounds of opsbook's own schemas: a team's older copy."""
-    if isinstance(node, dict):
-        return {
-            k: _unbounded(v)
-            for k, v in node.items()
-            if k not in ("maximum", "propertyNames")
-            and not (k == "pattern" and str(v).startswith(schemas.YEAR_PATTERN))
-        }
-    if isinstance(node, list):
-        return [_unbounded(v) for v in node]
-    return node
+    return schema if bounds is BOUNDED else unbounded(schema)
 
 
 def documents(kind: str, bounds: Bounds) -> st.SearchStrategy[dict[Any, Any]]:

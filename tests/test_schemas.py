@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import REPO, Handbook, Run
+from conftest import REPO, Handbook, Run, unbounded
 from opsbook import schemas
 
 KINDS = ("runbook", "postmortem", "policy")
@@ -237,27 +237,13 @@ def test_out_of_range_values_are_lint_errors_that_say_the_range(
     assert "runbooks/other.md:1:1: error: no frontmatter" in run.out
 
 
-def _unbounded(node: Any) -> Any:
-    """A schema without the bounds opsbook's own schemas set (a team's older copy)."""
-    if isinstance(node, dict):
-        return {
-            k: _unbounded(v)
-            for k, v in node.items()
-            if k not in ("maximum", "propertyNames")
-            and not (k == "pattern" and str(v).startswith(schemas.YEAR_PATTERN))
-        }
-    if isinstance(node, list):
-        return [_unbounded(v) for v in node]
-    return node
-
-
 def test_extreme_values_never_crash_without_the_bounds(
     handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
 ) -> None:
     """Every command still runs on values its (own, unbounded) schemas accept."""
     for kind in KINDS:
         schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
-        handbook.write(f"schemas/{kind}.schema.json", json.dumps(_unbounded(schema)))
+        handbook.write(f"schemas/{kind}.schema.json", json.dumps(unbounded(schema)))
     for rel, old, new, _rule, _says in EXTREMES:
         if "0000" not in new and "1899" not in new and "review_days: 99999" not in new:
             _edit(handbook, rel, old, new)
@@ -292,7 +278,7 @@ def test_extreme_values_build_a_site_without_the_bounds(handbook: Handbook, tmp_
 
     for kind in KINDS:
         schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
-        handbook.write(f"schemas/{kind}.schema.json", json.dumps(_unbounded(schema)))
+        handbook.write(f"schemas/{kind}.schema.json", json.dumps(unbounded(schema)))
     _edit(handbook, POSTMORTEM_FILE, '"2026-09-01T10:00:00+00:00"', '"0001-01-01T00:00:00+14:00"')
     _edit(handbook, POSTMORTEM_FILE, "due: 2026-09-20", "due: 9999-12-31")
     _edit(handbook, RUNBOOK_FILE, "last_reviewed: 2026-09-01", "last_reviewed: 9999-12-31")

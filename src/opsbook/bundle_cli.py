@@ -1,0 +1,101 @@
+"""`opsbook bundle OUT.zip`: the whole handbook site in a zip to open from file:// (see bundle).
+
+Exit status: 0 written; 1 the build failed (MkDocs' error, a page loading from another host,
+a warning with --strict) or the zip could not be written; 2 a usage error (OUT is a folder or
+not a .zip, no handbook).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from opsbook import bundle
+from opsbook.console import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    NO_HANDBOOK,
+    ROOT_HELP,
+    display_path,
+    fail,
+    find_root,
+)
+from opsbook.report import visible
+
+
+def _say(level: str, message: str) -> None:
+    # MkDocs' own form (opsbook's lint problems come as WARNING - path:line:col: ...).
+    print(visible(f"{level:<8}-  {message}"), file=sys.stderr)
+
+
+def _out_path(given: str) -> Path | str:
+    """OUT as a path to write, or why it cannot be one."""
+    out = Path(given)
+    if given.endswith(("/", "\\")) or out.is_dir():
+        example = Path(given) / "handbook-offline.zip"
+        return f"{given} is a folder: give the zip's file name, such as {example}"
+    if out.suffix.lower() != ".zip":
+        return f"{given}: the bundle is a zip file, its name must end in .zip"
+    parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        return f"{given}: {parent} is not a folder"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{given}: cannot create the folder {parent}: {exc.strerror or exc}"
+    return out.resolve()
+
+
+def _run(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    if root is None:
+        return fail(NO_HANDBOOK)
+    if not (root / bundle.CONFIG_FILE).is_file():
+        return fail(
+            f"no {bundle.CONFIG_FILE} in {display_path(root)}: "
+            "the bundle builds the handbook's site"
+        )
+    out = _out_path(args.out)
+    if isinstance(out, str):
+        return fail(out)
+    try:
+        made = bundle.make(
+            root, out, strict=args.strict, allow_offsite=args.allow_offsite, say=_say
+        )
+    except bundle.BundleError as exc:
+        print(visible(f"opsbook: error: {exc}"), file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(
+        f"wrote {display_path(made.out)}: {made.files} files, {made.stamp.text}; "
+        f"unzip it and open {made.out.stem}/index.html",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add the `bundle` command to the CLI."""
+    p = sub.add_parser(
+        "bundle",
+        help="build the whole handbook site into a zip to open from file:// with no network",
+        description="Build the handbook's site (its mkdocs.yml, with Material's offline plugin "
+        "and no directory URLs) into OUT.zip: one folder whose index.html opens in a browser "
+        "from the file system, with search and decision trees, nothing loaded from another "
+        "host, and the build's date and commit on every page. Exit 0: written; 1: the build "
+        "failed or a page loads from another host; 2: usage error.",
+    )
+    p.add_argument("out", metavar="OUT.zip", help="the zip to write (replaced atomically)")
+    p.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on any warning (as mkdocs build --strict), lint problems included",
+    )
+    p.add_argument(
+        "--allow-offsite",
+        action="store_true",
+        help="bundle even when a page loads something from another host (said as warnings)",
+    )
+    p.set_defaults(func=_run)

@@ -48,6 +48,8 @@ NOT_GIT = "not a git checkout"
 STAMP_CLASS = "ob-bundle-stamp"
 # The plugin's name in MkDocs' plugin collection (Material's plugins are named material/...).
 OFFLINE_PLUGIN = "material/offline"
+# Files of the built site that only a web server uses.
+SERVER_ONLY = ("404.html",)
 FIX_OFFSITE = (
     "copy the file into the handbook (docs/) and link it relatively, or pass --allow-offsite "
     "to bundle anyway"
@@ -140,6 +142,7 @@ _CANDIDATE = re.compile(
     rf"<(?:{_TAGS})\b[^>]*>|<[a-z][a-z0-9-]*\s[^>]*\bstyle\s*=[^>]*>|<style\b[^>]*>.*?</style>",
     re.IGNORECASE | re.DOTALL,
 )
+_SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?</script\s*>", re.IGNORECASE | re.DOTALL)
 # A URL literal in a script.
 _JS_URL = re.compile(r"""["'`](https?://[\w$][^"'`\s]*)""")
 # URLs in scripts that are names, not addresses (XML namespaces).
@@ -193,6 +196,8 @@ class _Loads(HTMLParser):
 def page_loads(text: str) -> list[tuple[str, str]]:
     """What an HTML page loads from other hosts by itself: (what, url) pairs."""
     found: list[tuple[str, str]] = []
+    # An inline script's text is code, not tags (a URL in it is the scripts' scan's).
+    text = _SCRIPT_BODY.sub(r"\1</script>", text)
     for match in _CANDIDATE.finditer(text):
         if "//" in match.group(0):
             # A parser per tag: after a lone <script> tag, one would read the rest as script.
@@ -432,6 +437,10 @@ def make(
     with tempfile.TemporaryDirectory(prefix="opsbook-bundle-") as temp:
         site = Path(temp) / "site"
         repo_url, warnings = build_site(root, site, stamp, strict=strict, say=say)
+        # Only a server shows its not-found page, whose links are absolute (to site_url).
+        for name in SERVER_ONLY:
+            with contextlib.suppress(FileNotFoundError):
+                (site / name).unlink()
         _stamp_unthemed(site, stamp)
         found = offsite(site, repo_url=repo_url)
         for item in found:

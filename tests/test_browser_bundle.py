@@ -123,8 +123,10 @@ def test_a_decision_tree_steps_through_to_its_runbook(offline: Offline) -> None:
     offline.open("decision-trees/index.html")
     offline.page.locator("article a[href$='should-i-roll-back.html']").first.click()
     stepper = offline.page.locator(".ob-stepper")
-    assert stepper.locator(".ob-step__q").inner_text().startswith(
-        "Was anything deployed or reconfigured"
+    assert (
+        stepper.locator(".ob-step__q")
+        .inner_text()
+        .startswith("Was anything deployed or reconfigured")
     )
     for answer, step in (
         ("Yes", "step-started-after-change"),
@@ -151,4 +153,3 @@ def test_every_page_shows_how_old_the_copy_is(offline: Offline) -> None:
     # The alert addresses (no theme of their own) open from file:// and carry it too.
     offline.open("alerts/PostgresDown/index.html")
     offline.page.wait_for_url(re.compile(r"/runbooks/database/database-unreachable\.html"))
-

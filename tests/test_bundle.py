@@ -274,6 +274,17 @@ def test_a_script_from_another_host_fails_the_bundle_unless_allowed(
     assert out.is_file()
 
 
+def test_a_runbook_image_from_another_host_fails_the_bundle(
+    site_handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    rb = site_handbook.root / "runbooks/api/roll-back.md"
+    url = "https://grafana.example.com/render/d/api.png"
+    rb.write_text(rb.read_text() + f"\n![Error rate]({url})\n")
+    run = opsbook("bundle", tmp_path / "out.zip", cwd=site_handbook.root, env=TODAY)
+    assert run.code == 1, run.err
+    assert f"runbooks/api/roll-back.html: <img src> loads {url} from another host" in run.err
+
+
 def test_strict_fails_on_a_lint_problem(
     site_handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
 ) -> None:

@@ -285,6 +285,22 @@ def test_a_runbook_image_from_another_host_fails_the_bundle(
     assert f"runbooks/api/roll-back.html: <img src> loads {url} from another host" in run.err
 
 
+def test_mermaid_from_unpkg_fails_the_bundle_unless_the_site_has_its_own(
+    site_handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Material loads Mermaid from unpkg.com for a page with a diagram, unless one is loaded."""
+    site_handbook.write("docs/flow.md", '# Flow\n\n<div class="mermaid">graph TD; A-->B</div>\n')
+    run = opsbook("bundle", tmp_path / "out.zip", cwd=site_handbook.root, env=TODAY)
+    assert run.code == 1, run.err
+    assert "Mermaid diagrams" in run.err and "https://unpkg.com/mermaid" in run.err
+    site_handbook.write("docs/js/mermaid.min.js", "window.mermaid = {};\n")
+    config = site_handbook.root / "mkdocs.yml"
+    config.write_text(config.read_text() + "\nextra_javascript:\n  - js/mermaid.min.js\n")
+    run = opsbook("bundle", tmp_path / "out.zip", cwd=site_handbook.root, env=TODAY)
+    assert run.code == 0, run.err
+    assert "unpkg.com" not in run.err
+
+
 def test_strict_fails_on_a_lint_problem(
     site_handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
 ) -> None:

@@ -143,6 +143,10 @@ _CANDIDATE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# A page loading a Mermaid of the site's own (Material then loads none from unpkg.com).
+_LOCAL_MERMAID = re.compile(
+    r"""<script[^>]*\bsrc="(?![a-z]+:|//)[^"]*mermaid[^"]*\"""", re.IGNORECASE
+)
 # A URL literal in a script.
 _JS_URL = re.compile(r"""["'`](https?://[\w$][^"'`\s]*)""")
 # URLs in scripts that are names, not addresses (XML namespaces).
@@ -211,7 +215,7 @@ def page_loads(text: str) -> list[tuple[str, str]]:
 def offsite(site: Path, *, repo_url: str = "") -> list[Offsite]:
     """Everything the built site at site would load from another host, by file."""
     found: list[Offsite] = []
-    mermaid = False
+    mermaid = mermaid_here = False
     scripts: list[Path] = []
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         rel = path.relative_to(site).as_posix()
@@ -219,6 +223,7 @@ def offsite(site: Path, *, repo_url: str = "") -> list[Offsite]:
         if suffix in (".html", ".htm"):
             text = path.read_text(encoding="utf-8", errors="replace")
             mermaid = mermaid or 'class="mermaid"' in text
+            mermaid_here = mermaid_here or _LOCAL_MERMAID.search(text) is not None
             found += [Offsite(rel, url, what, True) for what, url in page_loads(text)]
         elif suffix == ".css":
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -238,8 +243,13 @@ def offsite(site: Path, *, repo_url: str = "") -> list[Offsite]:
             if when == "never" or (when == "repo_url" and not github):
                 continue
             if when == "mermaid":
-                if mermaid:
-                    found.append(Offsite(rel, url, "the script (for a Mermaid diagram)", True))
+                # Material fetches Mermaid only when no mermaid is loaded already.
+                if mermaid and not mermaid_here:
+                    what = (
+                        "the script, for the pages' Mermaid diagrams (a copy of mermaid.min.js "
+                        "in docs/, listed in extra_javascript, is used instead),"
+                    )
+                    found.append(Offsite(rel, url, what, True))
                 continue
             found.append(Offsite(rel, url, "the script", False))
     return found

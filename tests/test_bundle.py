@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 import zipfile
@@ -224,6 +225,20 @@ def test_a_bad_out_path_is_a_usage_error(
     assert run.code == 2, run.err
     assert said in run.err and "Traceback" not in run.err
     assert not any(site_handbook.root.glob("**/*.zip"))
+
+
+def test_today_is_an_option_and_a_bad_one_a_usage_error(
+    site_handbook: Handbook, opsbook: Callable[..., Run], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.zip"
+    run = opsbook("bundle", out, "--today", "15/09/2026", cwd=site_handbook.root)
+    assert run.code == 2 and "YYYY-MM-DD" in run.err and not out.exists()
+    run = opsbook("bundle", out, "--today", "2026-09-25", cwd=site_handbook.root)
+    assert run.code == 0, run.err
+    site = unzip(out, tmp_path / "u") / "out"
+    items = json.loads((site / "action-items.json").read_text(encoding="utf-8"))
+    # AI-1 was due 2026-09-20: five days overdue on the day given.
+    assert {item["id"]: item["days_overdue"] for item in items}["AI-1"] == 5
 
 
 def test_no_handbook_is_a_usage_error(tmp_path: Path, opsbook: Callable[..., Run]) -> None:

@@ -8,6 +8,7 @@ not a .zip, no handbook).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,10 @@ from opsbook import bundle
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
-    NO_HANDBOOK,
-    ROOT_HELP,
+    add_root_today,
     display_path,
     fail,
-    find_root,
+    root_and_today,
 )
 from opsbook.report import visible
 
@@ -49,9 +49,12 @@ def _out_path(given: str) -> Path | str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    if root is None:
-        return fail(NO_HANDBOOK)
+    found = root_and_today(args.root, args.today)
+    if isinstance(found, int):
+        return found
+    root, today = found
+    # The adapter reads "today" where `mkdocs build` gives it: the environment.
+    os.environ["OPSBOOK_TODAY"] = today.isoformat()
     if not (root / bundle.CONFIG_FILE).is_file():
         return fail(
             f"no {bundle.CONFIG_FILE} in {display_path(root)}: "
@@ -87,7 +90,7 @@ def register(sub: Any) -> None:
         "failed or a page loads from another host; 2: usage error.",
     )
     p.add_argument("out", metavar="OUT.zip", help="the zip to write (replaced atomically)")
-    p.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    add_root_today(p, "the date for the review and action item pages")
     p.add_argument(
         "--strict",
         action="store_true",

@@ -21,7 +21,7 @@ from browser import launch_chromium
 from conftest import _opsbook
 from sitebuild import sample_copy
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -26,7 +27,12 @@ STAMP = re.compile(
 _REF = re.compile(r"""\b(?:href|src)\s*=\s*"([^"]*)\"""")
 
 
+pytestmark = pytest.mark.slow
+
+
 def git(root: Path, *args: str) -> str:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
     env = {
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",

@@ -402,7 +402,8 @@ def licences() -> str:
                 f"{dist.version} (https://github.com/squidfunk/mkdocs-material), MIT License\n\n"
                 + text.strip()
             )
-    return "\n\n" + ("\n\n" + "-" * 72 + "\n\n").join(parts) + "\n"
+    rule = "\n\n" + "-" * 72 + "\n\n"
+    return "Third-party software in this copy of the handbook" + rule + rule.join(parts) + "\n"
 
 
 def readme(stamp: Stamp) -> str:

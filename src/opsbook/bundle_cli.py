@@ -25,9 +25,17 @@ from opsbook.console import (
 from opsbook.report import visible
 
 
+def _lines(first: str, message: str) -> None:
+    """A message to stderr, its lines kept (a policy's problems are one a line) but each line
+    shown as text: control characters from files escaped (report.visible)."""
+    lines = message.splitlines() or [""]
+    for i, line in enumerate(lines):
+        print(visible(first + line if i == 0 else line), file=sys.stderr)
+
+
 def _say(level: str, message: str) -> None:
     # MkDocs' own form (opsbook's lint problems come as WARNING - path:line:col: ...).
-    print(visible(f"{level:<8}-  {message}"), file=sys.stderr)
+    _lines(f"{level:<8}-  ", message)
 
 
 def _out_path(given: str) -> Path | str:
@@ -68,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
             root, out, strict=args.strict, allow_offsite=args.allow_offsite, say=_say
         )
     except bundle.BundleError as exc:
-        print(visible(f"opsbook: error: {exc}"), file=sys.stderr)
+        _lines("opsbook: error: ", str(exc))
         return EXIT_PROBLEMS
     print(
         f"wrote {display_path(made.out)}: {made.files} files, {made.stamp.text}; "

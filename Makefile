@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: serve build test check lint-handbook browser-deps bench bench-instructions dist clean
+.PHONY: serve build bundle test check lint-handbook browser-deps bench bench-instructions dist clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ serve: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+# The whole site in one zip for on-call laptops: unzip it, open handbook-offline/index.html.
+BUNDLE ?= dist/handbook-offline.zip
+bundle: $(STAMP)
+	$(BIN)/opsbook bundle $(BUNDLE)
 
 # Debian's Chromium for the browser tests; Playwright cannot download its own browser here.
 browser-deps:

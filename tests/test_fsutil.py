@@ -121,3 +121,24 @@ def test_handbook_lock_serialises(tmp_path: Path) -> None:
     thread.join()
     assert order == ["first", "second"]
     assert os.listdir(tmp_path) == []  # the lock leaves no file
+
+
+def test_atomic_output_puts_the_file_in_place_only_when_the_block_completes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "out.zip"
+    path.write_bytes(b"old")
+    with pytest.raises(RuntimeError), fsutil.atomic_output(path) as handle:
+        handle.write(b"half of the new")
+        raise RuntimeError("the build failed half way")
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+    with fsutil.atomic_output(path) as handle:
+        handle.write(b"new")
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+    with (
+        pytest.raises(fsutil.WriteError, match="missing"),
+        fsutil.atomic_output(tmp_path / "missing" / "x.zip"),
+    ):
+        pass

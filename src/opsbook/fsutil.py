@@ -24,6 +24,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 TEMP_MARK = ".opsbook-tmp-"
 BACKUP_SUFFIX = ".orig"
@@ -218,3 +219,33 @@ def handbook_lock(root: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write path's new content into, put in place when the block ends.
+
+    For output too large to hold in memory (a zip of a whole site): the file is a temporary
+    one beside path, flushed, fsynced and renamed over path (os.replace) only when the block
+    completes; if it raises, the temporary file is removed and path is left as it was.
+    Raises WriteError naming path.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(path, reason(exc)) from None
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, _default_mode())
+        os.replace(temp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if isinstance(exc, OSError):
+            raise WriteError(path, reason(exc)) from None
+        raise
+    _fsync_dir(path.parent)

@@ -44,7 +44,7 @@ _REF_IMAGE = re.compile(r"!\[([^\]\n]*)\]\[([^\]\n]*)\]")
 _ATTR_LIST = re.compile(r"(?:(?<=[)\]*_`>])\{:?([^{}\n]*)\}|\{:?([^{}\n]*)\}[ \t]*$)", re.MULTILINE)
 _ATTR_PAIR = re.compile(r"""([A-Za-z_:][-\w:.]*)=("[^"]*"|'[^']*'|[^\s}]+)""")
 # Where CSS loads from: @import "x", @import url(x), url(x).
-_CSS_URL = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?([^'")\s;]+)""", re.IGNORECASE)
+CSS_URL = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?([^'")\s;]+)""", re.IGNORECASE)
 
 # Elements and the attributes through which they load something by themselves.
 LOADING = {
@@ -206,7 +206,7 @@ class _Scanner(HTMLParser):
     def handle_data(self, data: str) -> None:
         lowered = data.lower() if self._in_style else ""
         if "url(" in lowered or "@import" in lowered:
-            for match in _CSS_URL.finditer(data):
+            for match in CSS_URL.finditer(data):
                 url = match.group(1)
                 if offsite(url):
                     message = f"a stylesheet loads {url} from another host: {FIX_OFFSITE}"
@@ -227,7 +227,7 @@ def _loads(tag: str, attrs: list[tuple[str, str | None]]) -> Iterator[str]:
         yield from (url for url in candidates if offsite(url))
     style = values.get("style", "")
     if "url(" in style.lower():
-        yield from (url for url in _CSS_URL.findall(style) if offsite(url))
+        yield from (url for url in CSS_URL.findall(style) if offsite(url))
 
 
 def _raw_html(text: str, sanitizing: bool) -> list[tuple[int, int, str, str]]:

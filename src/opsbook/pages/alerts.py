@@ -59,6 +59,12 @@ def segment(name: str) -> str:
     return quote(name, safe="")
 
 
+def folder_index(directory_urls: bool) -> str:
+    """What a link to a folder of the site ends with: nothing where a server answers for the
+    folder, else its index.html (from file://, a folder opens as a listing of its files)."""
+    return "" if directory_urls else "index.html"
+
+
 @dataclass(frozen=True, slots=True)
 class AlertPage:
     """One file under alerts/: the site path of its folder and what it points to."""
@@ -137,7 +143,8 @@ def page_html(ctx: Context, page: AlertPage) -> str:
         f"<h1>Alert <code>{esc(page.name)}</code></h1>\n"
         f'<p class="ob-chooser">{what} name this alert: choose the one for what you see.</p>\n'
         + "\n".join(items)
-        + '\n<p><a href="../">All alerts</a></p>\n</body>\n</html>\n'
+        + f'\n<p><a href="../{folder_index(ctx.directory_urls)}">All alerts</a></p>\n'
+        + "</body>\n</html>\n"
     )
 
 
@@ -191,10 +198,10 @@ def coverage_html(ctx: Context) -> str:
     )
 
 
-def _alert_cell(name: str, named: bool) -> str:
+def _alert_cell(ctx: Context, name: str, named: bool) -> str:
     code = f"<code>{esc(name)}</code>"
     if named and folder_ok(name):
-        return f'<a href="{esc(segment(name))}/">{code}</a>'
+        return f'<a href="{esc(segment(name))}/{folder_index(ctx.directory_urls)}">{code}</a>'
     return code
 
 
@@ -221,7 +228,7 @@ def render(ctx: Context) -> str:
             books = '<span class="ob-badge ob-badge--stale">no runbook</span>'
         cls = ' class="ob-row--overdue"' if not k.covered and k.paging else ""
         rows.append(
-            f"<tr{cls}><td>{_alert_cell(k.name, k.name in named)}</td><td>{severities}</td>"
+            f"<tr{cls}><td>{_alert_cell(ctx, k.name, k.name in named)}</td><td>{severities}</td>"
             f"<td>{files}</td><td>{books}</td></tr>"
         )
     body = (

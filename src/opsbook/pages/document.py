@@ -81,10 +81,14 @@ def runbook_box(ctx: Context, rb: Runbook) -> str:
         parts.append('<p class="ob-meta__label">Symptoms</p>')
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in rb.symptoms) + "</ul>")
     more = []
+
+    def alert_folder(name: str) -> str:
+        return f"alerts/{name}/{alerts_page.folder_index(ctx.directory_urls)}"
+
     if rb.alerts:
         # The stable URL of each alert (what a rule's runbook_url names), not the page itself.
         links = ", ".join(
-            f'<a class="ob-alert" href="{ctx.asset_href(uri, f"alerts/{name}/")}">'
+            f'<a class="ob-alert" href="{ctx.asset_href(uri, alert_folder(name))}">'
             f"<code>{esc(name)}</code></a>"
             if alerts_page.folder_ok(name)
             else f"<code>{esc(name)}</code>"

@@ -87,11 +87,6 @@ _HEADING = re.compile(r"^#\s+(?P<text>.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
-# Hugo's ref shortcodes as links, outside code only (the site uses it at render time too).
-HUGO_REF = dialects.HUGO_REF
-hugo_ref_links = dialects.hugo_ref_links
-
-
 class AdoptError(Exception):
     """A file that cannot be adopted safely; the message says why and what to do."""
 

@@ -38,7 +38,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
+from opsbook import (
+    actions,
+    checks,
+    dialects,
+    fsutil,
+    lint,
+    load,
+    oldpaths,
+    report,
+    sanitize,
+    schemas,
+)
 from opsbook.model import Problem, Runbook
 from opsbook.pages import (
     ASSETS,
@@ -488,11 +499,7 @@ def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
     # Runbooks adopted from Hugo sites link with {{< ref "x.md" >}}: resolve those to the
     # relative paths MkDocs understands (the files themselves stay as they were).
     if "{{" in body:
-        # Imported here: adopt and the scaffolding it uses are a fifth of the import time of
-        # the hooks, and only a page with a Hugo shortcode needs them.
-        from opsbook import adopt
-
-        body = adopt.hugo_ref_links(body)
+        body = dialects.hugo_ref_links(body)
     # A leading blank line stops MkDocs from reading the body's first lines as metadata.
     return "\n" + body
 

@@ -46,6 +46,7 @@ import yaml
 from opsbook import (
     alerts,
     dialects,
+    docsplit,
     fsutil,
     links,
     load,
@@ -355,9 +356,9 @@ def analyse(path: Path, shown: str) -> Analysis:
 
 def _analyse_yaml(path: Path, shown: str, text: str, bom: bool, newline: str) -> Analysis:
     lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    if not docsplit.opens(lines):
         return Analysis(path, shown, text, bom, newline, lines, None, {}, None, text)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    end = docsplit.closing(lines)
     if end is None:
         raise AdoptError(
             "its frontmatter opened on line 1 is never closed: add a line '---' after the "
@@ -519,7 +520,7 @@ def _verify(analysis: Analysis, change: Change, values: dict[str, Any], body: st
     """The edit must read back as the old keys, less the commented ones, plus the added ones."""
     assert change.new is not None
     lines = change.new.splitlines(keepends=True)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    end = docsplit.closing(lines)
     data, _node, errors = yamlsafe.load("".join(lines[1:end])) if end else (None, None, [])
     expected = {k: v for k, v in analysis.data.items() if k not in change.commented}
     for key in change.added:

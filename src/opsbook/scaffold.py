@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from opsbook import fsutil, lint, load, provenance, schemas, yamlsafe
+from opsbook import docsplit, fsutil, lint, load, provenance, schemas, yamlsafe
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -115,11 +115,9 @@ def slugify(text: str, max_length: int = 60) -> str:
 def _frontmatter_id(text: str) -> set[str]:
     """The top-level `id:` of a frontmatter, read line by line so broken documents count too."""
     lines = text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].rstrip() != "---":
+    if not docsplit.opens(lines):
         return set()
-    for line in lines[1:]:
-        if line.rstrip() in ("---", "..."):
-            break
+    for line in lines[1 : docsplit.closing(lines)]:
         match = _ID_LINE.match(line.rstrip())
         if match:
             return {match.group("id")}

@@ -42,6 +42,7 @@ from opsbook import (
     actions,
     checks,
     dialects,
+    docsplit,
     fsutil,
     lint,
     load,
@@ -514,11 +515,10 @@ def _broken_body(path: Path, root: Path) -> str:
     except (OSError, RuntimeError):  # unreadable, or a symlink loop
         return ""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[0].rstrip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-        if end is not None:
-            return "\n".join(lines[end + 1 :])
+    split = docsplit.split(text)
+    if split is not None:
+        if split.closed:
+            return split.body
         # Unterminated frontmatter: show the lines as text rather than guess where it ends.
         return "```yaml\n" + text.replace("```", "` ` `") + "\n```\n"
     return text

@@ -64,16 +64,10 @@ from opsbook.console import (
     fail,
     open_handbook,
 )
+from opsbook.docids import POSTMORTEM_ID, RUNBOOK_ID, ids_in_use, next_runbook_ids
 from opsbook.model import Policy
-from opsbook.scaffold import (
-    POSTMORTEM_ID,
-    RUNBOOK_ID,
-    ScaffoldError,
-    ids_in_use,
-    next_runbook_ids,
-    yaml_list,
-    yaml_scalar,
-)
+from opsbook.newdoc import ScaffoldError
+from opsbook.yamlquote import yaml_list, yaml_scalar
 
 # The runbook fields adopt can fill in, in the order they are added: the required ones, then
 # what the content itself says (its description, tags, the alert it is named after, the

@@ -22,8 +22,9 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from opsbook import actions, alerts, checks, reviews
-from opsbook.model import ActionItem, DecisionTree, Handbook, Postmortem, Problem, Runbook
+from opsbook import alerts
+from opsbook.handbook_index import HandbookIndex
+from opsbook.model import DecisionTree, Postmortem, Problem, Runbook
 
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
 HOME = "index.md"
@@ -240,11 +241,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 @dataclass
-class Context:
-    """Everything a page needs, computed once per build (pages must not rescan the handbook)."""
+class Context(HandbookIndex):
+    """Everything a page needs, computed once per build (pages must not rescan the handbook):
+    the handbook's index (HandbookIndex: the documents by id, path, service and alert, what is
+    open or due), and the build's own: its problems, its URLs, and small pieces of HTML."""
 
-    handbook: Handbook
-    today: dt.date
     problems: Sequence[Problem] = ()
     directory_urls: bool = True
     site_url: str = ""
@@ -255,27 +256,7 @@ class Context:
     _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
     _link_targets: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict, repr=False)
 
-    # --- indexes -------------------------------------------------------------------------
-
-    @cached_property
-    def runbooks_by_id(self) -> dict[str, Runbook]:
-        index: dict[str, Runbook] = {}
-        for rb in self.handbook.runbooks:
-            if rb.id:
-                index.setdefault(rb.id, rb)
-        return index
-
-    @cached_property
-    def runbooks_by_rel(self) -> dict[str, Runbook]:
-        return {rb.rel: rb for rb in self.handbook.runbooks if rb.rel}
-
-    @cached_property
-    def postmortems_by_rel(self) -> dict[str, Postmortem]:
-        return {pm.rel: pm for pm in self.handbook.postmortems if pm.rel}
-
-    def document(self, rel: str) -> Runbook | Postmortem | None:
-        """The runbook or postmortem at rel, if it loaded."""
-        return self.runbooks_by_rel.get(rel) or self.postmortems_by_rel.get(rel)
+    # --- indexes of the build (the handbook's own are HandbookIndex's) ---------------------
 
     @cached_property
     def problems_by_path(self) -> dict[str, list[Problem]]:
@@ -283,10 +264,6 @@ class Context:
         for p in self.problems:
             index[p.path].append(p)
         return dict(index)
-
-    @cached_property
-    def services(self) -> list[str]:
-        return self.handbook.services
 
     @cached_property
     def service_slugs(self) -> dict[str, str]:
@@ -311,74 +288,12 @@ class Context:
     def site_alerts(self) -> alerts.SiteAlerts:
         """The alerts /alerts/ lists, from one read of the rule files policy.yml names."""
         return alerts.for_site(
-            self.handbook, self.today, site_url=self.site_url or None, aliases=self.old_addresses
+            self.handbook,
+            self.today,
+            site_url=self.site_url or None,
+            aliases=self.old_addresses,
+            index=self,  # the pages' index of the handbook, not a second one
         )
-
-    @cached_property
-    def open_items(self) -> list[ActionItem]:
-        """Open and in_progress action items, overdue first (the order of action-items.json)."""
-        return actions.select(self.handbook.action_items, self.today)
-
-    @cached_property
-    def runbooks_by_service(self) -> dict[str, list[Runbook]]:
-        index: dict[str, list[Runbook]] = defaultdict(list)
-        for rb in self.sorted_runbooks:
-            if rb.service:
-                index[rb.service].append(rb)
-        return dict(index)
-
-    @cached_property
-    def postmortems_by_service(self) -> dict[str, list[Postmortem]]:
-        index: dict[str, list[Postmortem]] = defaultdict(list)
-        for pm in self.sorted_postmortems:
-            for service in dict.fromkeys(pm.services):
-                index[service].append(pm)
-        return dict(index)
-
-    @cached_property
-    def open_items_by_service(self) -> dict[str, list[ActionItem]]:
-        index: dict[str, list[ActionItem]] = defaultdict(list)
-        for item in self.open_items:
-            for service in dict.fromkeys(item.services):
-                index[service].append(item)
-        return dict(index)
-
-    @cached_property
-    def open_items_by_postmortem(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for item in self.open_items:
-            counts[item.postmortem_rel] += 1
-        return dict(counts)
-
-    @cached_property
-    def sorted_runbooks(self) -> list[Runbook]:
-        """Runbooks by id, then path: the order of every runbook list."""
-        return sorted(self.handbook.runbooks, key=lambda rb: (rb.id or "\uffff", rb.rel))
-
-    @cached_property
-    def sorted_postmortems(self) -> list[Postmortem]:
-        """Postmortems newest first."""
-        return sorted(
-            self.handbook.postmortems,
-            key=lambda pm: (pm.date or dt.date.min, pm.rel),
-            reverse=True,
-        )
-
-    @cached_property
-    def review_queue(self) -> list[Runbook]:
-        """Published runbooks waiting for review: never reviewed, then stale; most severe,
-        then most days late first (reviews.due_for_review)."""
-        return reviews.due_for_review(self.handbook, self.today)
-
-    @cached_property
-    def stale_runbooks(self) -> list[Runbook]:
-        """Published runbooks past their review date, in the order of the review queue."""
-        policy = self.handbook.policy
-        return [rb for rb in self.review_queue if checks.is_stale(rb, policy, self.today)]
-
-    @cached_property
-    def stale_rels(self) -> frozenset[str]:
-        return frozenset(rb.rel for rb in self.stale_runbooks)
 
     # --- URLs ----------------------------------------------------------------------------
 

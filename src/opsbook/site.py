@@ -69,8 +69,8 @@ from opsbook.pages.common import (
     LISTING_END,
     LISTING_START,
     esc,
-    page_url,
 )
+from opsbook.sitepaths import page_url
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 

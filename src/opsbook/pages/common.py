@@ -1,4 +1,7 @@
-"""What every generated page shares: the build context, escaping, URLs and small HTML pieces.
+"""What every generated page shares: the build context, escaping and small HTML pieces.
+
+The context is the handbook's index (handbook_index) and the links between pages (sitepaths)
+with the build's own parts.
 
 Pages are plain functions of a `Context` that return Markdown with raw HTML blocks. Raw HTML
 is used for tables because Python-Markdown leaves a top-level HTML block untouched: once a value
@@ -12,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import posixpath
 import re
 import unicodedata
 from collections import defaultdict
@@ -20,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from opsbook import alerts
 from opsbook.handbook_index import HandbookIndex
 from opsbook.model import DecisionTree, Postmortem, Problem, Runbook
+from opsbook.sitepaths import SiteUrls
 
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
 HOME = "index.md"
@@ -42,9 +45,6 @@ REVIEW = "review/index.md"
 # page as two or four bytes a character, and an em dash in every postmortem's header doubled the
 # size of those pages' strings at every step of the build after it.
 DASH = "&mdash;"
-
-# What URL quoting leaves as it is in a relative link: nothing an HTML attribute would read.
-URL_SAFE = "/#.-_~"
 
 # Link schemes a document may point to; anything else (javascript:, data:) is shown as text.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -142,36 +142,6 @@ def unique_slugs(
     return slugs
 
 
-def page_url(src_uri: str, directory_urls: bool = True) -> str:
-    """The site-relative URL MkDocs gives a Markdown source path ('a/b.md' -> 'a/b/')."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
-    head, _, name = stem.rpartition("/")
-    if name in ("index", "README"):
-        if directory_urls:
-            return f"{head}/" if head else ""
-        return f"{head}/index.html" if head else "index.html"
-    return f"{stem}/" if directory_urls else f"{stem}.html"
-
-
-def relative_url(from_url: str, to_url: str) -> str:
-    """The relative reference from one site-relative URL to another."""
-    base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
-    # Both are normalised site paths, so segment arithmetic suffices; posixpath.relpath would
-    # make both absolute against the working directory, a cost paid for every link on every page.
-    base_parts = [part for part in base.split("/") if part]
-    to_parts = [part for part in to_url.split("/") if part]
-    common = 0
-    for mine, theirs in zip(base_parts, to_parts, strict=False):
-        if mine != theirs:
-            break
-        common += 1
-    rel = "/".join([".."] * (len(base_parts) - common) + to_parts[common:]) or "."
-    # Directory URLs keep their trailing slash ("" is the site root, a directory too).
-    if (not to_url or to_url.endswith("/")) and not rel.endswith("/"):
-        rel += "/"
-    return rel
-
-
 @lru_cache(maxsize=4096)  # the same dashboards and docs are linked from many runbooks
 def safe_url(url: str) -> str | None:
     """The URL if it is safe to put in an href (http, https, mailto or relative), else None."""
@@ -241,20 +211,17 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 @dataclass
-class Context(HandbookIndex):
+class Context(HandbookIndex, SiteUrls):
     """Everything a page needs, computed once per build (pages must not rescan the handbook):
     the handbook's index (HandbookIndex: the documents by id, path, service and alert, what is
-    open or due), and the build's own: its problems, its URLs, and small pieces of HTML."""
+    open or due), the links between the site's pages (sitepaths.SiteUrls: directory_urls, a
+    keyword), and the build's own: its problems, its slugs, and small pieces of HTML."""
 
     problems: Sequence[Problem] = ()
-    directory_urls: bool = True
     site_url: str = ""
     # The documents' old addresses (oldpaths.old_paths), which the site answers with redirects.
     old_addresses: dict[str, str] = field(default_factory=dict)
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-    _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
-    _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
-    _link_targets: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict, repr=False)
 
     # --- indexes of the build (the handbook's own are HandbookIndex's) ---------------------
 
@@ -295,60 +262,7 @@ class Context(HandbookIndex):
             index=self,  # the pages' index of the handbook, not a second one
         )
 
-    # --- URLs ----------------------------------------------------------------------------
-
-    def page_url(self, src_uri: str) -> str:
-        """`page_url` of a source page, computed once per page (links are made by the 10,000)."""
-        key = (src_uri, self.directory_urls)
-        url = self._page_urls.get(key)
-        if url is None:
-            url = self._page_urls[key] = page_url(src_uri, self.directory_urls)
-        return url
-
-    def url(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
-        """A relative, URL-quoted reference from one source page to another (not escaped)."""
-        # Most links leave the page's top directory (a runbook's box links /severity/, an
-        # index links runbooks/...): then the reference is one "../" per directory of the page
-        # and the target's quoted URL, both computed once per page, not once per link.
-        depth, top = self._link_base(from_uri)
-        target, target_top = self._link_target(to_uri)
-        if top and target_top and top != target_top:
-            rel = "../" * depth + target
-        else:
-            rel = quote(relative_url(self.page_url(from_uri), self.page_url(to_uri)), URL_SAFE)
-        if fragment:
-            anchor = quote(fragment, safe=URL_SAFE)
-            return f"{rel}#{anchor}" if rel != "./" else f"#{anchor}"
-        return rel
-
-    def _link_base(self, from_uri: str) -> tuple[int, str]:
-        """How many directories deep a page's links start, and the first of them."""
-        key = (from_uri, self.directory_urls)
-        base = self._link_bases.get(key)
-        if base is None:
-            url = self.page_url(from_uri)
-            parts = (url if url.endswith("/") else posixpath.dirname(url)).split("/")
-            parts = [part for part in parts if part]
-            base = self._link_bases[key] = (len(parts), parts[0] if parts else "")
-        return base
-
-    def _link_target(self, to_uri: str) -> tuple[str, str]:
-        """A page's quoted site-relative URL, and its first path segment."""
-        key = (to_uri, self.directory_urls)
-        target = self._link_targets.get(key)
-        if target is None:
-            url = self.page_url(to_uri)
-            top = url.split("/", 1)[0]
-            target = self._link_targets[key] = (quote(url, safe=URL_SAFE), top)
-        return target
-
-    def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
-        """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
-        return self.url(from_uri, to_uri, fragment)
-
-    def asset_href(self, from_uri: str, path: str) -> str:
-        """A relative href to a file at the site root (action-items.json), quoted like `url`."""
-        return quote(relative_url(self.page_url(from_uri), path), safe=URL_SAFE)
+    # --- the pages of trees and services (links between pages are SiteUrls') -----------
 
     def service_uri(self, service: str) -> str:
         slug = self.service_slugs.get(service)

@@ -420,7 +420,7 @@ def test_adopted_corpus_builds_with_mkdocs(opsbook: Opsbook, tmp_path: Path) -> 
     """In a handbook made by `opsbook init`, the adopted collection lints clean and builds.
 
     The bodies are untouched, so the site itself must resolve the Hugo ref shortcodes that
-    eight of them use as link targets (opsbook.adopt.hugo_ref_links, at render time).
+    eight of them use as link targets (opsbook.dialects.hugo_ref_links, at render time).
     """
     adopt_and_build(opsbook, tmp_path)
 

@@ -20,7 +20,7 @@ import pytest
 from browser import Server, launch_chromium, require_browser, serve
 from conftest import Run
 from opsbook import load, oldpaths
-from opsbook.pages.common import page_url
+from opsbook.sitepaths import page_url
 from sitebuild import build
 from test_oldpaths import NO_RUNBOOK, PROMETHEUS, RULES, TODAY, adopt_prometheus, alert_paths
 from widths import DESKTOP, PHONE, generated_urls, measure, problems

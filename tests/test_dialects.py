@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 
 from opsbook import dialects
-from opsbook.adopt import hugo_ref_links
+from opsbook.dialects import hugo_ref_links
 
 EXTENSIONS = ["pymdownx.superfences", "attr_list", "md_in_html", "tables"]
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO, Run
-from opsbook import provenance, scaffold
+from opsbook import handbook_init, provenance
 
 Opsbook = Callable[..., Run]
 TODAY = "2026-09-15"
@@ -335,8 +335,8 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
     )
     assert made.returncode == 0, made.stderr
     from_repo = sorted(
-        scaffold._target_rel(rel, {"PM_DATE": "2026-09-08"})
-        for rel, _node in scaffold._template_files(scaffold.template_root())
+        handbook_init._target_rel(rel, {"PM_DATE": "2026-09-08"})
+        for rel, _node in handbook_init._template_files(handbook_init.template_root())
     )
     written = sorted(
         p.relative_to(tmp_path / "book").as_posix()
@@ -347,8 +347,8 @@ def test_init_works_from_a_wheel(tmp_path: Path) -> None:
 
 
 def test_site_name() -> None:
-    assert scaffold.site_name_for(Path("/x/incident-handbook")) == "Incident handbook"
-    assert scaffold.site_name_for(Path("/x/payments_runbooks")) == "Payments runbooks"
+    assert handbook_init.site_name_for(Path("/x/incident-handbook")) == "Incident handbook"
+    assert handbook_init.site_name_for(Path("/x/payments_runbooks")) == "Payments runbooks"
 
 
 # --- Issue 15: init --force never writes through a symlink and keeps what it replaces ------

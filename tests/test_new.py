@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import Handbook, Run
-from opsbook import scaffold
+from opsbook import docids, yamlquote
 
 TODAY = "2026-09-15"
 Opsbook = Callable[..., Run]
@@ -344,14 +344,14 @@ def test_prompts_on_a_terminal(handbook: Handbook) -> None:
 
 
 def test_library_helpers() -> None:
-    assert scaffold.slugify('Checkout: 502 "bad gateway"') == "checkout-502-bad-gateway"
-    assert scaffold.slugify("Crème brûlée") == "creme-brulee"
-    assert scaffold.next_runbook_ids(["RB-0009", "RB-0002", "X-1"], 2) == ["RB-0010", "RB-0011"]
-    assert scaffold.next_postmortem_id(["PM-2026-004", "PM-2025-010"], 2026) == "PM-2026-005"
-    assert scaffold.next_postmortem_id([], 2027) == "PM-2027-001"
+    assert docids.slugify('Checkout: 502 "bad gateway"') == "checkout-502-bad-gateway"
+    assert docids.slugify("Crème brûlée") == "creme-brulee"
+    assert docids.next_runbook_ids(["RB-0009", "RB-0002", "X-1"], 2) == ["RB-0010", "RB-0011"]
+    assert docids.next_postmortem_id(["PM-2026-004", "PM-2025-010"], 2026) == "PM-2026-005"
+    assert docids.next_postmortem_id([], 2027) == "PM-2027-001"
     for value in ("plain", "a: b", "yes", "1.10", "null", "- x", "[x]", "x, y", "café"):
-        assert yaml.safe_load(f"k: {scaffold.yaml_scalar(value)}")["k"] == value
-        assert yaml.safe_load(f"k: {scaffold.yaml_list([value])}")["k"] == [value]
+        assert yaml.safe_load(f"k: {yamlquote.yaml_scalar(value)}")["k"] == value
+        assert yaml.safe_load(f"k: {yamlquote.yaml_list([value])}")["k"] == [value]
 
 
 # --- Issue 15: ids are never handed out twice ---------------------------------------------
@@ -456,7 +456,7 @@ def test_ids_in_use_reads_whole_ids_only(handbook: Handbook) -> None:
         "---\nid: RB-0002\n---\nSee RB-0040, (RB-0041) and [PM-2026-007]; not XRB-0900, "
         "RB-0901x, AB-RB-0902 or RB-0903-old.\n",
     )
-    ids = scaffold.ids_in_use(handbook.root)
+    ids = docids.ids_in_use(handbook.root)
     assert {"RB-0001", "RB-0002", "RB-0040", "RB-0041", "PM-2026-001", "PM-2026-007"} <= ids
     assert not {i for i in ids if i.startswith("RB-09")}
 

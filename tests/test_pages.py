@@ -17,17 +17,15 @@ from htmldom import Element, parse
 from opsbook import checks, lint, load
 from opsbook.pages import ASSETS, Context, decision_trees, document, generated_pages
 from opsbook.pages.common import (
-    URL_SAFE,
     esc,
     fmt_duration,
     json_script,
     md,
-    page_url,
-    relative_url,
     safe_url,
     slugify,
     unique_slugs,
 )
+from opsbook.sitepaths import URL_SAFE, page_url, relative_url
 
 TODAY = dt.date(2026, 9, 15)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from opsbook import load
 from opsbook.pages import Context, generated_pages
-from opsbook.pages.common import page_url
+from opsbook.sitepaths import page_url
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

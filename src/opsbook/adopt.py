@@ -46,6 +46,7 @@ import yaml
 from opsbook import (
     alerts,
     dialects,
+    docsplit,
     fsutil,
     links,
     load,
@@ -63,16 +64,10 @@ from opsbook.console import (
     fail,
     open_handbook,
 )
+from opsbook.docids import POSTMORTEM_ID, RUNBOOK_ID, ids_in_use, next_runbook_ids
 from opsbook.model import Policy
-from opsbook.scaffold import (
-    POSTMORTEM_ID,
-    RUNBOOK_ID,
-    ScaffoldError,
-    ids_in_use,
-    next_runbook_ids,
-    yaml_list,
-    yaml_scalar,
-)
+from opsbook.newdoc import ScaffoldError
+from opsbook.yamlquote import yaml_list, yaml_scalar
 
 # The runbook fields adopt can fill in, in the order they are added: the required ones, then
 # what the content itself says (its description, tags, the alert it is named after, the
@@ -85,11 +80,6 @@ SECTION_PAGE = "_index.md"
 UNKNOWN_NOTE = "# opsbook adopt: not opsbook fields, kept as comments:"
 _HEADING = re.compile(r"^#\s+(?P<text>.+?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-
-
-# Hugo's ref shortcodes as links, outside code only (the site uses it at render time too).
-HUGO_REF = dialects.HUGO_REF
-hugo_ref_links = dialects.hugo_ref_links
 
 
 class AdoptError(Exception):
@@ -360,9 +350,9 @@ def analyse(path: Path, shown: str) -> Analysis:
 
 def _analyse_yaml(path: Path, shown: str, text: str, bom: bool, newline: str) -> Analysis:
     lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    if not docsplit.opens(lines):
         return Analysis(path, shown, text, bom, newline, lines, None, {}, None, text)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    end = docsplit.closing(lines)
     if end is None:
         raise AdoptError(
             "its frontmatter opened on line 1 is never closed: add a line '---' after the "
@@ -524,7 +514,7 @@ def _verify(analysis: Analysis, change: Change, values: dict[str, Any], body: st
     """The edit must read back as the old keys, less the commented ones, plus the added ones."""
     assert change.new is not None
     lines = change.new.splitlines(keepends=True)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    end = docsplit.closing(lines)
     data, _node, errors = yamlsafe.load("".join(lines[1:end])) if end else (None, None, [])
     expected = {k: v for k, v in analysis.data.items() if k not in change.commented}
     for key in change.added:

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from opsbook import links, load, mkdocsconfig, oldpaths, rulefiles, sitepaths
+from opsbook.handbook_index import HandbookIndex
 from opsbook.model import AlertException, Handbook, Level, Policy, Problem, Runbook
 from opsbook.rulefiles import Alert, RuleFile
 
@@ -183,11 +184,12 @@ class Landing:
 class Site:
     """The pages the built site serves for a handbook, and the headings of its documents."""
 
-    def __init__(self, handbook: Handbook, aliases: Mapping[str, str] | None = None) -> None:
-        self.handbook = handbook
+    def __init__(self, index: HandbookIndex, aliases: Mapping[str, str] | None = None) -> None:
+        handbook = self.handbook = index.handbook
         self.root = handbook.root
-        self.runbooks = {rb.rel: rb for rb in handbook.runbooks if rb.rel}
-        self.postmortems = {pm.rel: pm for pm in handbook.postmortems if pm.rel}
+        # The handbook's one index: the site build's pages use the same (Context is one).
+        self.runbooks = index.runbooks_by_rel
+        self.postmortems = index.postmortems_by_rel
         # Page path (without its trailing slash) -> source path relative to the root.
         self.pages: dict[str, str] = {}
         documents = [f for f in handbook.files if load.is_document_path(f)]
@@ -202,11 +204,8 @@ class Site:
         self.pages.setdefault("", "")
         self.pages.setdefault(ALERTS_TOP, "")
         self._folded: dict[str, list[str]] | None = None
-        # Alert name -> the runbooks naming it; lower-cased name -> the names.
-        self.named: dict[str, list[Runbook]] = {}
-        for rb in handbook.runbooks:
-            for name in dict.fromkeys(rb.alerts):
-                self.named.setdefault(name, []).append(rb)
+        # Alert name -> the runbooks naming it (read only); lower-cased name -> the names.
+        self.named = index.runbooks_by_alert
         self.lower: dict[str, list[str]] = {}
         for name in self.named:
             self.lower.setdefault(name.lower(), []).append(name)
@@ -510,18 +509,20 @@ def check(
     *,
     positions: bool = True,
     aliases: Mapping[str, str] | None = None,
+    index: HandbookIndex | None = None,
 ) -> Report:
     """Every check of the rule files against the handbook; problems are values, never raised.
 
     positions=False leaves the problems at line 1 of their rule file, for a caller that shows
     no problem (the site): no rule file is composed again. aliases: the site paths the site
-    also answers (redirects), each to a document's source path, as for Site.
+    also answers (redirects), each to a document's source path, as for Site. index: the
+    handbook's index when the caller has one (the site build's Context), else one is made.
     """
     if not positions:
         for file in files:
             file.forget_positions()
     report = Report(files=list(files))
-    site = Site(handbook, aliases)
+    site = Site(index if index is not None else HandbookIndex(handbook, today), aliases)
     policy = handbook.policy.alerts
     exceptions = {e.alert: e for e in policy.exceptions if e.expires is None or e.expires >= today}
     base = conf.site_url.rstrip("/") if conf.site_url else ""
@@ -824,19 +825,26 @@ def for_site(
     *,
     site_url: str | None = None,
     aliases: Mapping[str, str] | None = None,
+    index: HandbookIndex | None = None,
 ) -> SiteAlerts:
     """Every alert named by a runbook or, when policy.yml sets `alerts.rules`, found in them.
 
     known is sorted for /alerts/: alerts without a runbook first, paging ones at the top of
     each part, then by name. Problems are not returned (lint reports them); unreadable rule
-    files are left out. site_url defaults to mkdocs.yml's; aliases as for check().
+    files are left out. site_url defaults to mkdocs.yml's; aliases and index as for check().
     """
     files: list[RuleFile] = []
     if handbook.policy.alerts.rules:
         files, _ = configured_rules(handbook)
     conf = settings(handbook.root, handbook.policy, site_url=site_url)
     report = check(
-        handbook, files, conf, today or dt.date.today(), positions=False, aliases=aliases
+        handbook,
+        files,
+        conf,
+        today or dt.date.today(),
+        positions=False,
+        aliases=aliases,
+        index=index,
     )
     by_name: dict[str, KnownAlert] = {}
     for rb in handbook.runbooks:

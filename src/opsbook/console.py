@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TypeVar
 
 from opsbook import lint, load, report, schemas
 from opsbook.model import Problem
+from opsbook.report import display_path as display_path  # the commands' one import of it
 
 T = TypeVar("T")
 
@@ -23,15 +23,6 @@ NO_HANDBOOK = (
     "no handbook found: run opsbook inside a directory holding policy.yml or mkdocs.yml "
     "(or pass --root), or create one with `opsbook init DIR`"
 )
-
-
-def display_path(path: Path) -> str:
-    """A path as a command prints it: relative to the working directory, unless outside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return rel if not rel.startswith("..") else str(path.resolve())
 
 
 def problems_status(problems: Sequence[Problem], strict: bool) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opsbook import schemas, yamlsafe
+from opsbook import docsplit, schemas, yamlsafe
 from opsbook.model import (
     TIMELINE_KEYS,
     ActionItem,
@@ -224,8 +224,8 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
             )
         )
         return None, problems
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    split = docsplit.split(text)
+    if split is None:
         problems.append(
             Problem(
                 rel,
@@ -238,8 +238,7 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
             )
         )
         return None, problems
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
+    if not split.closed:
         problems.append(
             Problem(
                 rel,
@@ -252,11 +251,11 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
             )
         )
         return None, problems
-    source, parsed = _parse_yaml(path, rel, "\n".join(lines[1:end]), line_offset=1)
+    source, parsed = _parse_yaml(path, rel, split.yaml, line_offset=1)
     problems.extend(parsed)
     if source is not None:
-        source.body = "\n".join(lines[end + 1 :])
-        source.body_line = end + 2
+        source.body = split.body
+        source.body_line = split.body_line
     return source, problems
 
 

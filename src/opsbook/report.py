@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from opsbook.model import Problem
 
 FORMATS = ("text", "json", "github", "junit")
+
+
+def display_path(path: Path) -> str:
+    """A path as a command prints it: relative to the working directory, unless outside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path.resolve())
 
 
 # What a terminal acts on or an XML 1.0 parser refuses, where a message quotes a file's value

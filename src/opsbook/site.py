@@ -38,7 +38,19 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
+from opsbook import (
+    actions,
+    checks,
+    dialects,
+    docsplit,
+    fsutil,
+    lint,
+    load,
+    oldpaths,
+    report,
+    sanitize,
+    schemas,
+)
 from opsbook.model import Problem, Runbook
 from opsbook.pages import (
     ASSETS,
@@ -57,8 +69,8 @@ from opsbook.pages.common import (
     LISTING_END,
     LISTING_START,
     esc,
-    page_url,
 )
+from opsbook.sitepaths import page_url
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -488,11 +500,7 @@ def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
     # Runbooks adopted from Hugo sites link with {{< ref "x.md" >}}: resolve those to the
     # relative paths MkDocs understands (the files themselves stay as they were).
     if "{{" in body:
-        # Imported here: adopt and the scaffolding it uses are a fifth of the import time of
-        # the hooks, and only a page with a Hugo shortcode needs them.
-        from opsbook import adopt
-
-        body = adopt.hugo_ref_links(body)
+        body = dialects.hugo_ref_links(body)
     # A leading blank line stops MkDocs from reading the body's first lines as metadata.
     return "\n" + body
 
@@ -507,11 +515,10 @@ def _broken_body(path: Path, root: Path) -> str:
     except (OSError, RuntimeError):  # unreadable, or a symlink loop
         return ""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[0].rstrip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-        if end is not None:
-            return "\n".join(lines[end + 1 :])
+    split = docsplit.split(text)
+    if split is not None:
+        if split.closed:
+            return split.body
         # Unterminated frontmatter: show the lines as text rather than guess where it ends.
         return "```yaml\n" + text.replace("```", "` ` `") + "\n```\n"
     return text

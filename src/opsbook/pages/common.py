@@ -1,4 +1,7 @@
-"""What every generated page shares: the build context, escaping, URLs and small HTML pieces.
+"""What every generated page shares: the build context, escaping and small HTML pieces.
+
+The context is the handbook's index (handbook_index) and the links between pages (sitepaths)
+with the build's own parts.
 
 Pages are plain functions of a `Context` that return Markdown with raw HTML blocks. Raw HTML
 is used for tables because Python-Markdown leaves a top-level HTML block untouched: once a value
@@ -12,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import posixpath
 import re
 import unicodedata
 from collections import defaultdict
@@ -20,10 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from opsbook import actions, alerts, checks, reviews
-from opsbook.model import ActionItem, DecisionTree, Handbook, Postmortem, Problem, Runbook
+from opsbook import alerts
+from opsbook.handbook_index import HandbookIndex
+from opsbook.model import DecisionTree, Postmortem, Problem, Runbook
+from opsbook.sitepaths import SiteUrls
 
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
 HOME = "index.md"
@@ -41,9 +45,6 @@ REVIEW = "review/index.md"
 # page as two or four bytes a character, and an em dash in every postmortem's header doubled the
 # size of those pages' strings at every step of the build after it.
 DASH = "&mdash;"
-
-# What URL quoting leaves as it is in a relative link: nothing an HTML attribute would read.
-URL_SAFE = "/#.-_~"
 
 # Link schemes a document may point to; anything else (javascript:, data:) is shown as text.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -141,36 +142,6 @@ def unique_slugs(
     return slugs
 
 
-def page_url(src_uri: str, directory_urls: bool = True) -> str:
-    """The site-relative URL MkDocs gives a Markdown source path ('a/b.md' -> 'a/b/')."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
-    head, _, name = stem.rpartition("/")
-    if name in ("index", "README"):
-        if directory_urls:
-            return f"{head}/" if head else ""
-        return f"{head}/index.html" if head else "index.html"
-    return f"{stem}/" if directory_urls else f"{stem}.html"
-
-
-def relative_url(from_url: str, to_url: str) -> str:
-    """The relative reference from one site-relative URL to another."""
-    base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
-    # Both are normalised site paths, so segment arithmetic suffices; posixpath.relpath would
-    # make both absolute against the working directory, a cost paid for every link on every page.
-    base_parts = [part for part in base.split("/") if part]
-    to_parts = [part for part in to_url.split("/") if part]
-    common = 0
-    for mine, theirs in zip(base_parts, to_parts, strict=False):
-        if mine != theirs:
-            break
-        common += 1
-    rel = "/".join([".."] * (len(base_parts) - common) + to_parts[common:]) or "."
-    # Directory URLs keep their trailing slash ("" is the site root, a directory too).
-    if (not to_url or to_url.endswith("/")) and not rel.endswith("/"):
-        rel += "/"
-    return rel
-
-
 @lru_cache(maxsize=4096)  # the same dashboards and docs are linked from many runbooks
 def safe_url(url: str) -> str | None:
     """The URL if it is safe to put in an href (http, https, mailto or relative), else None."""
@@ -240,42 +211,19 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 @dataclass
-class Context:
-    """Everything a page needs, computed once per build (pages must not rescan the handbook)."""
+class Context(HandbookIndex, SiteUrls):
+    """Everything a page needs, computed once per build (pages must not rescan the handbook):
+    the handbook's index (HandbookIndex: the documents by id, path, service and alert, what is
+    open or due), the links between the site's pages (sitepaths.SiteUrls: directory_urls, a
+    keyword), and the build's own: its problems, its slugs, and small pieces of HTML."""
 
-    handbook: Handbook
-    today: dt.date
     problems: Sequence[Problem] = ()
-    directory_urls: bool = True
     site_url: str = ""
     # The documents' old addresses (oldpaths.old_paths), which the site answers with redirects.
     old_addresses: dict[str, str] = field(default_factory=dict)
     _tree_anchor_cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-    _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
-    _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
-    _link_targets: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict, repr=False)
 
-    # --- indexes -------------------------------------------------------------------------
-
-    @cached_property
-    def runbooks_by_id(self) -> dict[str, Runbook]:
-        index: dict[str, Runbook] = {}
-        for rb in self.handbook.runbooks:
-            if rb.id:
-                index.setdefault(rb.id, rb)
-        return index
-
-    @cached_property
-    def runbooks_by_rel(self) -> dict[str, Runbook]:
-        return {rb.rel: rb for rb in self.handbook.runbooks if rb.rel}
-
-    @cached_property
-    def postmortems_by_rel(self) -> dict[str, Postmortem]:
-        return {pm.rel: pm for pm in self.handbook.postmortems if pm.rel}
-
-    def document(self, rel: str) -> Runbook | Postmortem | None:
-        """The runbook or postmortem at rel, if it loaded."""
-        return self.runbooks_by_rel.get(rel) or self.postmortems_by_rel.get(rel)
+    # --- indexes of the build (the handbook's own are HandbookIndex's) ---------------------
 
     @cached_property
     def problems_by_path(self) -> dict[str, list[Problem]]:
@@ -283,10 +231,6 @@ class Context:
         for p in self.problems:
             index[p.path].append(p)
         return dict(index)
-
-    @cached_property
-    def services(self) -> list[str]:
-        return self.handbook.services
 
     @cached_property
     def service_slugs(self) -> dict[str, str]:
@@ -311,129 +255,14 @@ class Context:
     def site_alerts(self) -> alerts.SiteAlerts:
         """The alerts /alerts/ lists, from one read of the rule files policy.yml names."""
         return alerts.for_site(
-            self.handbook, self.today, site_url=self.site_url or None, aliases=self.old_addresses
+            self.handbook,
+            self.today,
+            site_url=self.site_url or None,
+            aliases=self.old_addresses,
+            index=self,  # the pages' index of the handbook, not a second one
         )
 
-    @cached_property
-    def open_items(self) -> list[ActionItem]:
-        """Open and in_progress action items, overdue first (the order of action-items.json)."""
-        return actions.select(self.handbook.action_items, self.today)
-
-    @cached_property
-    def runbooks_by_service(self) -> dict[str, list[Runbook]]:
-        index: dict[str, list[Runbook]] = defaultdict(list)
-        for rb in self.sorted_runbooks:
-            if rb.service:
-                index[rb.service].append(rb)
-        return dict(index)
-
-    @cached_property
-    def postmortems_by_service(self) -> dict[str, list[Postmortem]]:
-        index: dict[str, list[Postmortem]] = defaultdict(list)
-        for pm in self.sorted_postmortems:
-            for service in dict.fromkeys(pm.services):
-                index[service].append(pm)
-        return dict(index)
-
-    @cached_property
-    def open_items_by_service(self) -> dict[str, list[ActionItem]]:
-        index: dict[str, list[ActionItem]] = defaultdict(list)
-        for item in self.open_items:
-            for service in dict.fromkeys(item.services):
-                index[service].append(item)
-        return dict(index)
-
-    @cached_property
-    def open_items_by_postmortem(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for item in self.open_items:
-            counts[item.postmortem_rel] += 1
-        return dict(counts)
-
-    @cached_property
-    def sorted_runbooks(self) -> list[Runbook]:
-        """Runbooks by id, then path: the order of every runbook list."""
-        return sorted(self.handbook.runbooks, key=lambda rb: (rb.id or "\uffff", rb.rel))
-
-    @cached_property
-    def sorted_postmortems(self) -> list[Postmortem]:
-        """Postmortems newest first."""
-        return sorted(
-            self.handbook.postmortems,
-            key=lambda pm: (pm.date or dt.date.min, pm.rel),
-            reverse=True,
-        )
-
-    @cached_property
-    def review_queue(self) -> list[Runbook]:
-        """Published runbooks waiting for review: never reviewed, then stale; most severe,
-        then most days late first (reviews.due_for_review)."""
-        return reviews.due_for_review(self.handbook, self.today)
-
-    @cached_property
-    def stale_runbooks(self) -> list[Runbook]:
-        """Published runbooks past their review date, in the order of the review queue."""
-        policy = self.handbook.policy
-        return [rb for rb in self.review_queue if checks.is_stale(rb, policy, self.today)]
-
-    @cached_property
-    def stale_rels(self) -> frozenset[str]:
-        return frozenset(rb.rel for rb in self.stale_runbooks)
-
-    # --- URLs ----------------------------------------------------------------------------
-
-    def page_url(self, src_uri: str) -> str:
-        """`page_url` of a source page, computed once per page (links are made by the 10,000)."""
-        key = (src_uri, self.directory_urls)
-        url = self._page_urls.get(key)
-        if url is None:
-            url = self._page_urls[key] = page_url(src_uri, self.directory_urls)
-        return url
-
-    def url(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
-        """A relative, URL-quoted reference from one source page to another (not escaped)."""
-        # Most links leave the page's top directory (a runbook's box links /severity/, an
-        # index links runbooks/...): then the reference is one "../" per directory of the page
-        # and the target's quoted URL, both computed once per page, not once per link.
-        depth, top = self._link_base(from_uri)
-        target, target_top = self._link_target(to_uri)
-        if top and target_top and top != target_top:
-            rel = "../" * depth + target
-        else:
-            rel = quote(relative_url(self.page_url(from_uri), self.page_url(to_uri)), URL_SAFE)
-        if fragment:
-            anchor = quote(fragment, safe=URL_SAFE)
-            return f"{rel}#{anchor}" if rel != "./" else f"#{anchor}"
-        return rel
-
-    def _link_base(self, from_uri: str) -> tuple[int, str]:
-        """How many directories deep a page's links start, and the first of them."""
-        key = (from_uri, self.directory_urls)
-        base = self._link_bases.get(key)
-        if base is None:
-            url = self.page_url(from_uri)
-            parts = (url if url.endswith("/") else posixpath.dirname(url)).split("/")
-            parts = [part for part in parts if part]
-            base = self._link_bases[key] = (len(parts), parts[0] if parts else "")
-        return base
-
-    def _link_target(self, to_uri: str) -> tuple[str, str]:
-        """A page's quoted site-relative URL, and its first path segment."""
-        key = (to_uri, self.directory_urls)
-        target = self._link_targets.get(key)
-        if target is None:
-            url = self.page_url(to_uri)
-            top = url.split("/", 1)[0]
-            target = self._link_targets[key] = (quote(url, safe=URL_SAFE), top)
-        return target
-
-    def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
-        """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
-        return self.url(from_uri, to_uri, fragment)
-
-    def asset_href(self, from_uri: str, path: str) -> str:
-        """A relative href to a file at the site root (action-items.json), quoted like `url`."""
-        return quote(relative_url(self.page_url(from_uri), path), safe=URL_SAFE)
+    # --- the pages of trees and services (links between pages are SiteUrls') -----------
 
     def service_uri(self, service: str) -> str:
         slug = self.service_slugs.get(service)

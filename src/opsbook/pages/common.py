@@ -28,6 +28,8 @@ from opsbook.model import ActionItem, DecisionTree, Handbook, Postmortem, Proble
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
 HOME = "index.md"
 INCIDENT = "incident/index.md"
+# Every runbook that lists symptoms, by service: the incident page's lookup leads here.
+SYMPTOMS = "incident/symptoms/index.md"
 SEVERITY = "severity/index.md"
 COMMUNICATION = "communication/index.md"
 TREES = "decision-trees/index.md"

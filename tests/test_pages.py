@@ -431,7 +431,7 @@ def test_incident_page_weighs_the_same_at_any_number_of_runbooks(tmp_path: Path)
     busiest = sorted(per_service, key=lambda s: (-per_service[s], s))[:30]
     assert shown == busiest
     assert links[0].attrs["href"] == f"symptoms/#svc-{busiest[0]}"
-    assert f"and {len(per_service) - 30} more services" in page.text()
+    assert f"({len(per_service) - 30} more on the full list)" in page.text()
     # The full list holds every symptom of every runbook.
     ctx = context(tmp_path / "large")
     full = next(s for s in generated_pages(ctx) if s.src_uri == "incident/symptoms/index.md")

@@ -83,9 +83,13 @@ def _by_service(runbooks: list[Runbook]) -> dict[str, list[Runbook]]:
 
 
 def _service_anchors(services: list[str]) -> dict[str, str]:
-    """Service -> the id of its section on the full list (svc-<slug>; 'svc-none' for none)."""
-    slugs = unique_slugs([s or "none" for s in services], "service")
-    return {s: f"svc-{slugs[s or 'none']}" for s in services}
+    """Service -> the id of its section on the full list (svc-<slug>; 'svc-none' for none).
+
+    No service is keyed by a name no service can have, so a service called "none" gets
+    an id of its own.
+    """
+    slugs = unique_slugs([s or "\x00" for s in services], "none")
+    return {s: f"svc-{slugs[s or chr(0)]}" for s in services}
 
 
 def _symptom_row(ctx: Context, rb: Runbook, from_uri: str, with_service: bool) -> str:
@@ -106,7 +110,7 @@ def _symptom_row(ctx: Context, rb: Runbook, from_uri: str, with_service: bool) -
 
 
 def lookup(ctx: Context, from_uri: str) -> str:
-    """ "What do you see?": a search for the runbook that needs no symptom in the page.
+    """A "What do you see?" search for the runbook, which needs no symptom in the page.
 
     With JavaScript (opsbook/assets/incident-lookup.js) the words go into the site's own
     search box, whatever answers it (Material's search, or another index behind that box).
@@ -152,11 +156,15 @@ def symptoms(ctx: Context) -> str:
             f'<a href="{href}">{name}</a> <span class="ob-muted">{len(groups[service])}</span>'
         )
     rest = len(groups) - len(busiest)
-    more = f" and {plural(rest, 'more service')}" if rest else ""
+    which = (
+        f"The {len(busiest)} with the most runbooks ({rest} more on the full list):"
+        if rest
+        else "By service, with their number of runbooks:"
+    )
     return blocks(
         form,
-        f'<p class="ob-symptoms-by">{plural(len(runbooks), "runbook")} list what you see. '
-        f"By service (runbooks){more}:</p>",
+        f'<p class="ob-symptoms-by">{plural(len(runbooks), "runbook")} in '
+        f"{plural(len(groups), 'service')} list what you see. {which}</p>",
         bullet_list(items, cls="ob-services-inline"),
         f'<p class="ob-more"><a href="{ctx.href(INCIDENT, SYMPTOMS)}">Every symptom, by '
         "service</a>: one page, to read or to search with your browser's find</p>",

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import markdown
 import pytest
 
-from conftest import POLICY, Handbook, Run, dedent
+from conftest import POLICY, RUNBOOK, Handbook, Run, dedent
 from htmldom import Element, parse
 from opsbook import checks, lint, load
 from opsbook.pages import ASSETS, Context, decision_trees, document, generated_pages
@@ -375,6 +375,93 @@ def test_overdue_first_on_the_action_items_page(handbook: Handbook) -> None:
     assert [r.find("td").text() for r in rows] == ["Add a canary stage", "Alert on 5xx ratio"]
     assert ["ob-row--overdue" in r.classes for r in rows] == [True, True]
     assert rows[0].find_all("td")[3].text() == "42 days"
+
+
+# ---- the incident page in bounded size (issue 19) ---------------------------------------------
+
+# The incident page's Markdown at any number of documents: issue 19 allows 150 KB of HTML, and
+# Material's header, nav and footer around it are about 20 KB.
+INCIDENT_MARKDOWN_MAX = 100_000
+
+
+def _many_runbooks(root: Path, count: int, services: int = 45) -> dict[str, int]:
+    """count runbooks with three long symptoms each over uneven services; runbooks per service."""
+    book = Handbook(root)
+    book.write("policy.yml", POLICY)
+    per_service: dict[str, int] = {}
+    for n in range(count):
+        service = f"svc-{(n * n + n // 7) % services:02d}"
+        per_service[service] = per_service.get(service, 0) + 1
+        symptoms = ", ".join(
+            f"Alert {service.upper()}Symptom{n}Kind{k} firing with error code E{n}-{k} in the logs"
+            for k in range(3)
+        )
+        book.write(
+            f"runbooks/{service}/r{n}.md",
+            RUNBOOK.replace("RB-0001", f"RB-{n + 1:04d}")
+            .replace("service: api", f"service: {service}")
+            .replace("[Errors right after a deploy]", f"[{symptoms}]"),
+        )
+    return per_service
+
+
+def _incident(ctx: Context) -> str:
+    return next(s for s in generated_pages(ctx) if s.src_uri == "incident/index.md").render(ctx)
+
+
+def test_incident_page_weighs_the_same_at_any_number_of_runbooks(tmp_path: Path) -> None:
+    _many_runbooks(tmp_path / "small", 60)
+    per_service = _many_runbooks(tmp_path / "large", 900)
+    small = _incident(context(tmp_path / "small")).encode()
+    large = _incident(context(tmp_path / "large")).encode()
+    # Bounded: fifteen times the runbooks, the same page but for a few counts' digits.
+    assert len(large) <= INCIDENT_MARKDOWN_MAX, len(large)
+    assert abs(len(large) - len(small)) < 1_000, (len(small), len(large))
+    page = parse(large.decode())
+    assert "SymptomSVC" not in page.text()  # no symptom listed...
+    # ...but a lookup (into the site's search box with JS, the full list without) and the
+    # busiest services, each a link to its part of the full list.
+    form = page.find("form", cls="ob-lookup")
+    assert form.attrs["action"] == "symptoms/" and form.find("input").attrs["name"] == "q"
+    links = page.find("ul", cls="ob-services-inline").find_all("a")
+    shown = [a.text() for a in links]
+    assert len(shown) == 30  # incident.SERVICES_SHOWN
+    busiest = sorted(per_service, key=lambda s: (-per_service[s], s))[:30]
+    assert shown == busiest
+    assert links[0].attrs["href"] == f"symptoms/#svc-{busiest[0]}"
+    assert f"({len(per_service) - 30} more on the full list)" in page.text()
+    # The full list holds every symptom of every runbook.
+    ctx = context(tmp_path / "large")
+    full = next(s for s in generated_pages(ctx) if s.src_uri == "incident/symptoms/index.md")
+    text = full.render(ctx)
+    assert all(f"Symptom{n}Kind2 " in text for n in range(900))
+    assert all(f'id="svc-{s}"' in text for s in per_service)
+
+
+def test_a_small_handbooks_incident_page_lists_its_symptoms_and_the_lookup(
+    handbook: Handbook,
+) -> None:
+    page = parse(_incident(context(handbook.root)))
+    rows = page.find("div", cls="ob-symptoms").find("tbody").find_all("tr")
+    assert len(rows) == 1 and "Errors right after a deploy" in rows[0].text()
+    assert page.find("form", cls="ob-lookup").attrs["action"] == "symptoms/"
+
+
+def test_the_incident_page_draws_every_tree_whole_for_paper(handbook: Handbook) -> None:
+    ctx = context(handbook.root)
+    page = parse(_incident(ctx))
+    printed = page.find("div", cls="ob-print-trees")
+    assert "ob-print-only" in printed.classes
+    trees = ctx.handbook.policy.decision_trees
+    drawings = printed.find_all("div", cls="ob-print-tree")
+    assert len(drawings) == len(trees) == 1
+    for tree, drawing in zip(trees, drawings, strict=True):
+        drawn = {li.attrs["data-node"] for li in drawing.find_all("li", cls="ob-node")}
+        assert drawn == set(tree.nodes)
+    # No step ids (two trees' ids may clash on one page); its links go to the tree's page.
+    assert not [el for el in printed.iter() if "id" in el.attrs]
+    question = printed.find("a", cls="ob-node__q")
+    assert question.attrs["href"] == "../decision-trees/should-i-roll-back/#step-recent-deploy"
 
 
 # ---- opsbook generate --------------------------------------------------------------------------

@@ -136,7 +136,10 @@ def test_never_reviewed_shows_as_words_in_the_box_and_the_list(built: Built) -> 
     assert any("RB-0010" in r.text() and "never reviewed" in r.text() for r in rows)
 
 
-def test_incident_folds_many_runbooks_by_service(tmp_path: Path) -> None:
+def test_past_a_few_dozen_runbooks_the_incident_page_links_the_full_list(tmp_path: Path) -> None:
+    # Issue 19 changes issue 16's contract: past SYMPTOMS_INLINE runbooks with symptoms, the
+    # incident page no longer holds every symptom (folded by service, it weighed 847 kB at
+    # 3,000 documents). It holds a lookup and the services; /incident/symptoms/ has them all.
     book = Handbook(tmp_path / "hb")
     book.write("policy.yml", POLICY)
     for n in range(24):
@@ -157,14 +160,30 @@ def test_incident_folds_many_runbooks_by_service(tmp_path: Path) -> None:
     built = build(book.root, tmp_path / "site", strict=True, today=TODAY)
     assert built.code == 0, built.log
     article = built.content("incident/")
-    groups = article.find("div", cls="ob-symptoms").find_all("details")
-    summaries = [g.find("summary").text() for g in groups]
-    assert summaries == ["svc-a 8 runbooks", "svc-b 8 runbooks", "svc-c 8 runbooks"]
-    # Folded: the page opens on three lines, every symptom still in it (find-in-page).
-    assert all("open" not in g.attrs for g in groups)
     text = article.text()
-    assert all(f"Symptom {n}" in text for n in range(24))
-    assert "RB-0999" not in text
+    assert not any(f"Symptom {n}" in text for n in range(24))
+    form = article.find("form", cls="ob-lookup")
+    assert form.attrs["action"] == "symptoms/" and form.attrs["method"] == "get"
+    assert form.find("input").attrs["name"] == "q"
+    services = article.find("ul", cls="ob-services-inline").find_all("a")
+    assert [(a.text(), a.attrs["href"]) for a in services] == [
+        ("svc-a", "symptoms/#svc-svc-a"),
+        ("svc-b", "symptoms/#svc-svc-b"),
+        ("svc-c", "symptoms/#svc-svc-c"),
+    ]
+    # The full list: a section per service, every symptom, no fold to open, no quiet runbook.
+    full = built.content("incident/symptoms/")
+    sections = [(h.attrs.get("id"), h.text()) for h in full.find_all("h2")]
+    assert sections == [
+        ("svc-svc-a", "svc-a 8 runbooks"),
+        ("svc-svc-b", "svc-b 8 runbooks"),
+        ("svc-svc-c", "svc-c 8 runbooks"),
+    ]
+    assert not full.find_all("details")
+    assert all(f"Symptom {n}" in full.text() for n in range(24))
+    assert "RB-0999" not in full.text()
+    # Its rows link the runbooks from where the page is.
+    assert full.find("a", href="../../runbooks/a/r0/")
 
 
 def test_site_root_files_replace_a_symlink_rather_than_write_through(tmp_path: Path) -> None:

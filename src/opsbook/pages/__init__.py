@@ -33,6 +33,7 @@ from opsbook.pages.common import (
     RUNBOOKS,
     SERVICES,
     SEVERITY,
+    SYMPTOMS,
     TREES,
     Context,
 )
@@ -51,7 +52,7 @@ __all__ = [
 # The stylesheet and scripts the pages rely on (tables, badges, filters, the step-through),
 # shipped in the package so that upgrading opsbook upgrades them in every handbook. Site paths.
 STYLESHEETS = ("assets/opsbook.css",)
-SCRIPTS = ("assets/decision-tree.js", "assets/table-filter.js")
+SCRIPTS = ("assets/decision-tree.js", "assets/table-filter.js", "assets/incident-lookup.js")
 # Material's offline plugin makes pages load the iframe-worker shim (search from file://) from
 # unpkg.com; opsbook ships it (MIT, its licence in the file) and links it instead (site.py).
 OFFLINE_SHIM = "assets/iframe-worker-shim.js"
@@ -75,6 +76,7 @@ FIXED: tuple[PageSpec, ...] = (
     PageSpec(SEVERITY, "Severity", severity.render, parent=INCIDENT),
     PageSpec(COMMUNICATION, "Communication", communication.render, parent=INCIDENT),
     PageSpec(TREES, "Decision trees", decision_trees.render_index, parent=INCIDENT),
+    PageSpec(SYMPTOMS, incident.SYMPTOMS_TITLE, incident.render_symptoms, parent=INCIDENT),
     PageSpec(RUNBOOKS, "Runbooks", runbooks.render),
     PageSpec(alerts.URI, alerts.TITLE, alerts.render),
     PageSpec(POSTMORTEMS, "Postmortems", postmortems.render),

@@ -32,6 +32,8 @@ from opsbook.sitepaths import SiteUrls
 # Generated pages, by their path in the site's source tree (MkDocs' src_uri).
 HOME = "index.md"
 INCIDENT = "incident/index.md"
+# Every runbook that lists symptoms, by service: the incident page's lookup leads here.
+SYMPTOMS = "incident/symptoms/index.md"
 SEVERITY = "severity/index.md"
 COMMUNICATION = "communication/index.md"
 TREES = "decision-trees/index.md"

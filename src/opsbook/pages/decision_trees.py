@@ -114,29 +114,38 @@ def _placement(tree: DecisionTree) -> set[tuple[str, int]]:
 class _Drawer:
     """Writes one tree as nested lists, each node once, at its shallowest place."""
 
-    def __init__(self, ctx: Context, tree: DecisionTree, from_uri: str) -> None:
+    def __init__(
+        self, ctx: Context, tree: DecisionTree, from_uri: str, *, own_page: bool = True
+    ) -> None:
         self.ctx = ctx
         self.tree = tree
         self.from_uri = from_uri
         self.anchors = ctx.tree_anchors(tree)
+        # Off its own page (the incident page draws every tree for paper), a node has no id
+        # (two trees' step ids may clash) and its links go to the step on the tree's page.
+        self.own_page = own_page
+        self.tree_uri = ctx.tree_uri(tree)
         self.owners = _placement(tree)
         self.drawn: set[str] = set()
         self.out: list[str] = []
 
+    def link(self, node_id: str) -> str:
+        if self.own_page:
+            return f"#{esc(self.anchors[node_id])}"
+        return self.ctx.href(self.from_uri, self.tree_uri, self.anchors[node_id])
+
     def node(self, node_id: str, depth: int) -> None:
         node = self.tree.nodes[node_id]
         self.drawn.add(node_id)
-        anchor = esc(self.anchors[node_id])
+        anchor = f' id="{esc(self.anchors[node_id])}"' if self.own_page else ""
         kind = "outcome" if node.is_outcome else "question"
-        self.out.append(
-            f'<li class="ob-node ob-node--{kind}" id="{anchor}" data-node="{esc(node_id)}">'
-        )
+        self.out.append(f'<li class="ob-node ob-node--{kind}"{anchor} data-node="{esc(node_id)}">')
         self.out.append('<div class="ob-node__box">')
         if node.is_outcome:
             self.out.append(_outcome_html(self.ctx, node, self.from_uri))
         else:
             text = esc(node.question) or f"<em>{esc(node_id)}</em>"
-            self.out.append(f'<a class="ob-node__q" href="#{anchor}">{text}</a>')
+            self.out.append(f'<a class="ob-node__q" href="{self.link(node_id)}">{text}</a>')
             if node.description:
                 self.out.append(f'<span class="ob-node__desc">{esc(node.description)}</span>')
             if node.outcome:
@@ -162,7 +171,7 @@ class _Drawer:
         if not owner or next_id in self.drawn or depth >= MAX_DEPTH:
             target = self.tree.nodes[next_id]
             self.out.append(
-                f' <a class="ob-goto" href="#{esc(self.anchors[next_id])}">'
+                f' <a class="ob-goto" href="{self.link(next_id)}">'
                 f"go to: {esc(_label(target))}</a></li>"
             )
             return
@@ -171,9 +180,9 @@ class _Drawer:
         self.out.append("</ul></li>")
 
 
-def tree_list(ctx: Context, tree: DecisionTree, from_uri: str) -> str:
+def tree_list(ctx: Context, tree: DecisionTree, from_uri: str, *, own_page: bool = True) -> str:
     """The tree as a nested list (one line per tag, no blank line: one raw HTML block)."""
-    drawer = _Drawer(ctx, tree, from_uri)
+    drawer = _Drawer(ctx, tree, from_uri, own_page=own_page)
     drawer.out.append('<ul class="ob-tree-list">')
     if tree.start in tree.nodes:
         drawer.node(tree.start, 0)
@@ -276,6 +285,26 @@ def starts(ctx: Context, from_uri: str) -> str:
     if not cards:
         return '<p class="ob-empty">policy.yml defines no decision trees.</p>'
     return '<div class="ob-starts">\n' + "\n".join(cards) + "\n</div>"
+
+
+def printed(ctx: Context, from_uri: str) -> str:
+    """Every tree drawn whole, for paper only (hidden on screen by opsbook.css).
+
+    On screen the incident page shows each tree's first question and links into it; printed,
+    that was the first question alone, with no way to the answer. The drawings grow with
+    policy.yml, not with the number of documents. A listing: search finds the tree pages.
+    """
+    parts = []
+    for tree in ctx.handbook.policy.decision_trees:
+        parts.append(
+            '<div class="ob-print-tree">'
+            f'<p class="ob-start__title">{esc(tree.title or tree.id)}</p>\n'
+            f"{tree_list(ctx, tree, from_uri, own_page=False)}\n</div>"
+        )
+    if not parts:
+        return ""
+    title = '<p class="ob-print-title">Decision trees, every step</p>'
+    return f'<div class="ob-print-only ob-print-trees">\n{title}\n' + "\n".join(parts) + "\n</div>"
 
 
 def render_index(ctx: Context) -> str:

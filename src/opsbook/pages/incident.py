@@ -10,6 +10,7 @@ from opsbook.pages.common import (
     INCIDENT,
     RUNBOOKS,
     SEVERITY,
+    SYMPTOMS,
     Context,
     blocks,
     bullet_list,
@@ -18,11 +19,17 @@ from opsbook.pages.common import (
     listing,
     plural,
     table,
+    unique_slugs,
 )
 
 TITLE = "Incident: start here"
-# Up to this many runbooks with symptoms are one table; past it, one fold per service.
-GROUP_OVER = 20
+SYMPTOMS_TITLE = "Runbooks by symptom"
+# Up to this many runbooks with symptoms are one table on the incident page; past it, the
+# page holds a lookup and the busiest services, and the table is /incident/symptoms/.
+SYMPTOMS_INLINE = 20
+# The services listed on the incident page past SYMPTOMS_INLINE, most runbooks first: the
+# page must weigh the same at 10,000 documents as at 100 (issue 19: at most 150 KB).
+SERVICES_SHOWN = 30
 
 
 def roles(ctx: Context) -> str:
@@ -50,15 +57,11 @@ def roles(ctx: Context) -> str:
     return table(["Role", "Duties", "How to reach"], rows, cls="ob-roles")
 
 
-def symptoms(ctx: Context) -> str:
-    """What the on-call engineer sees, and the runbook for it, grouped by service.
+def _with_symptoms(ctx: Context) -> list[Runbook]:
+    """Runbooks that list symptoms, by service, most severe first within one.
 
-    Only runbooks that list symptoms: a row saying "(no symptoms listed)" helps nobody, and an
-    adopted collection of a hundred runbooks made this page a wall of them (/runbooks/ lists
-    every runbook). Past GROUP_OVER runbooks, each service's rows fold into a <details> that
-    says how many it holds: the page opens as one short list of services, the rows stay in
-    the page (no script, printable, and the browser's find-in-page opens a closed <details>
-    on a match), and the page weighs what the flat table did, less its Service column.
+    Only runbooks that list symptoms: a row saying "(no symptoms listed)" helps nobody
+    (/runbooks/ lists every runbook).
     """
     policy = ctx.handbook.policy
     runbooks = [rb for rb in ctx.sorted_runbooks if rb.status != "deprecated" and rb.symptoms]
@@ -69,44 +72,138 @@ def symptoms(ctx: Context) -> str:
             rb.id,
         )
     )
-    if not runbooks:
-        return '<p class="ob-empty">No runbook lists its symptoms yet.</p>'
+    return runbooks
 
-    def row(rb: Runbook, with_service: bool) -> str:
-        # One row per runbook, its symptoms one per line: at thousands of runbooks a row per
-        # symptom made this page several megabytes, too much for a phone at 2 AM.
-        seen = "<br>".join(esc(s) for s in rb.symptoms)
-        service = (
-            f"<td>{ctx.service_link(rb.service, INCIDENT) if rb.service else DASH}</td>"
-            if with_service
-            else ""
-        )
-        return (
-            f"<tr><td>{seen}</td>"
-            f"<td>{ctx.runbook_link(rb, INCIDENT)}</td>"
-            f"{service}"
-            f"<td>{ctx.severity_badges(rb.severity)}</td></tr>"
-        )
 
-    if len(runbooks) <= GROUP_OVER:
-        rows = [row(rb, True) for rb in runbooks]
-        head = ["When you see", "Open", "Service", "Severity"]
-        return listing(table(head, rows, cls="ob-symptoms"))
+def _by_service(runbooks: list[Runbook]) -> dict[str, list[Runbook]]:
     groups: dict[str, list[Runbook]] = {}
     for rb in runbooks:
         groups.setdefault(rb.service, []).append(rb)
-    parts = ['<div class="ob-symptoms ob-symptoms--grouped">']
-    for service, members in groups.items():
-        name = f"<strong>{esc(service)}</strong>" if service else "<strong>no service</strong>"
-        parts.append(
-            f'<details class="ob-symptom-group"><summary>{name} '
-            f'<span class="ob-muted">{plural(len(members), "runbook")}</span></summary>'
+    return groups
+
+
+def _service_anchors(services: list[str]) -> dict[str, str]:
+    """Service -> the id of its section on the full list (svc-<slug>; 'svc-none' for none).
+
+    No service is keyed by a name no service can have, so a service called "none" gets
+    an id of its own.
+    """
+    slugs = unique_slugs([s or "\x00" for s in services], "none")
+    return {s: f"svc-{slugs[s or chr(0)]}" for s in services}
+
+
+def _symptom_row(ctx: Context, rb: Runbook, from_uri: str, with_service: bool) -> str:
+    # One row per runbook, its symptoms one per line: at thousands of runbooks a row per
+    # symptom made a page several megabytes, too much for a phone at 2 AM.
+    seen = "<br>".join(esc(s) for s in rb.symptoms)
+    service = (
+        f"<td>{ctx.service_link(rb.service, from_uri) if rb.service else DASH}</td>"
+        if with_service
+        else ""
+    )
+    return (
+        f"<tr><td>{seen}</td>"
+        f"<td>{ctx.runbook_link(rb, from_uri)}</td>"
+        f"{service}"
+        f"<td>{ctx.severity_badges(rb.severity)}</td></tr>"
+    )
+
+
+def lookup(ctx: Context, from_uri: str) -> str:
+    """A "What do you see?" search for the runbook, which needs no symptom in the page.
+
+    With JavaScript (opsbook/assets/incident-lookup.js) the words go into the site's own
+    search box, whatever answers it (Material's search, or another index behind that box).
+    Without it, or with no search box on the site, the form opens the full list
+    (/incident/symptoms/), where the browser's find-in-page finds the words.
+    """
+    action = ctx.href(from_uri, SYMPTOMS)
+    return (
+        f'<form class="ob-lookup" action="{action}" method="get" role="search" data-ob-lookup>'
+        '<label for="ob-lookup-q">What do you see?</label> '
+        '<input id="ob-lookup-q" type="search" name="q" autocomplete="off" '
+        'placeholder="an alert name, an error message, a symptom"> '
+        '<button class="md-button md-button--primary" type="submit">Find the runbook</button>'
+        "</form>"
+    )
+
+
+def symptoms(ctx: Context) -> str:
+    """The way from what the on-call engineer sees to its runbook, in bounded size.
+
+    Up to SYMPTOMS_INLINE runbooks list their symptoms, they are one table here. Past it,
+    the page holds the lookup and the services with the most runbooks (SERVICES_SHOWN), each
+    a link to its part of the full list on /incident/symptoms/: at 3,000 documents the
+    folded list of every symptom made this page 847 kB, 3 s at 4 Mbit/s before the first
+    answer showed.
+    """
+    runbooks = _with_symptoms(ctx)
+    if not runbooks:
+        return '<p class="ob-empty">No runbook lists its symptoms yet.</p>'
+    form = lookup(ctx, INCIDENT)
+    if len(runbooks) <= SYMPTOMS_INLINE:
+        rows = [_symptom_row(ctx, rb, INCIDENT, True) for rb in runbooks]
+        head = ["When you see", "Open", "Service", "Severity"]
+        return blocks(form, listing(table(head, rows, cls="ob-symptoms")))
+    groups = _by_service(runbooks)
+    anchors = _service_anchors(list(groups))
+    busiest = sorted(groups, key=lambda s: (-len(groups[s]), s.lower()))[:SERVICES_SHOWN]
+    items = []
+    for service in busiest:
+        href = ctx.href(INCIDENT, SYMPTOMS, anchors[service])
+        name = esc(service) if service else "no service"
+        items.append(
+            f'<a href="{href}">{name}</a> <span class="ob-muted">{len(groups[service])}</span>'
         )
-        rows = [row(rb, False) for rb in members]
-        parts.append(table(["When you see", "Open", "Severity"], rows))
-        parts.append("</details>")
-    parts.append("</div>")
-    return listing("\n".join(parts))
+    rest = len(groups) - len(busiest)
+    which = (
+        f"The {len(busiest)} with the most runbooks ({rest} more on the full list):"
+        if rest
+        else "By service, with their number of runbooks:"
+    )
+    return blocks(
+        form,
+        f'<p class="ob-symptoms-by">{plural(len(runbooks), "runbook")} in '
+        f"{plural(len(groups), 'service')} list what you see. {which}</p>",
+        bullet_list(items, cls="ob-services-inline"),
+        f'<p class="ob-more"><a href="{ctx.href(INCIDENT, SYMPTOMS)}">Every symptom, by '
+        "service</a>: one page, to read or to search with your browser's find</p>",
+    )
+
+
+def render_symptoms(ctx: Context) -> str:
+    """The /incident/symptoms/ page: every runbook that lists symptoms, by service.
+
+    Sections, not folds: on a page of its own the list can be long, and so it prints and the
+    browser's find-in-page finds every symptom in any browser. A listing: search indexes
+    these symptoms on the runbooks' own pages already.
+    """
+    runbooks = _with_symptoms(ctx)
+    if not runbooks:
+        body = '<p class="ob-empty">No runbook lists its symptoms yet.</p>'
+        return hide("toc") + blocks(f"# {SYMPTOMS_TITLE}", body)
+    groups = _by_service(runbooks)
+    anchors = _service_anchors(list(groups))
+    jump = ", ".join(f'<a href="#{anchors[s]}">{esc(s) if s else "no service"}</a>' for s in groups)
+    parts = [f'<p class="ob-jump">{jump}</p>']
+    for service, members in groups.items():
+        name = esc(service) if service else "no service"
+        parts.append(
+            f'<h2 id="{anchors[service]}">{name} '
+            f'<span class="ob-muted">{plural(len(members), "runbook")}</span></h2>'
+        )
+        rows = [_symptom_row(ctx, rb, SYMPTOMS, False) for rb in members]
+        parts.append(table(["When you see", "Open", "Severity"], rows, cls="ob-symptoms"))
+    return hide("toc") + blocks(
+        f"# {SYMPTOMS_TITLE}",
+        f'<p class="ob-lead">{plural(len(runbooks), "runbook")} in '
+        f"{plural(len(groups), 'service')} list what you see when you need them. Use your "
+        f"browser's find (Ctrl+F), or search: "
+        f'<a href="{ctx.href(SYMPTOMS, RUNBOOKS)}">all runbooks</a> has those that list '
+        "none.</p>",
+        lookup(ctx, SYMPTOMS),
+        listing("\n".join(parts)),
+    )
 
 
 def first_steps(ctx: Context) -> str:
@@ -119,7 +216,7 @@ def first_steps(ctx: Context) -> str:
         f'<strong>Communicate</strong> on the schedule for that severity (<a href="'
         f'{ctx.href(INCIDENT, COMMUNICATION)}">templates to copy</a>).',
         "<strong>Mitigate</strong> first, investigate later: find the runbook for what you "
-        "see in the last table.",
+        "see under Runbooks by symptom, below.",
     ]
     return '<ol class="ob-first-steps">' + "".join(f"<li>{i}</li>" for i in items) + "</ol>"
 
@@ -132,6 +229,9 @@ def render(ctx: Context) -> str:
         first_steps(ctx),
         "## Decide",
         decision_trees.starts(ctx, INCIDENT),
+        '<p class="ob-print-only ob-more">Each tree, every step, is on the last sheets.</p>'
+        if ctx.handbook.policy.decision_trees
+        else "",
         "## Severity",
         severity.matrix(ctx, INCIDENT, compact=True),
         f'<p class="ob-more"><a href="{ctx.href(INCIDENT, SEVERITY)}">Examples and details '
@@ -146,4 +246,8 @@ def render(ctx: Context) -> str:
         symptoms(ctx),
         f'<p class="ob-more"><a href="{ctx.href(INCIDENT, RUNBOOKS)}">All runbooks</a>, '
         "with those that list no symptoms</p>",
+        # Last, so that the severity and communication tables stay on the first sheets.
+        listing(decision_trees.printed(ctx, INCIDENT))
+        if ctx.handbook.policy.decision_trees
+        else "",
     )

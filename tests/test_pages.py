@@ -386,6 +386,9 @@ def test_generate_writes_the_pages(handbook: Handbook, opsbook: Callable[..., Ru
     out = handbook.root / "out"
     run = opsbook("generate", str(out), "--today", "2026-10-01", cwd=handbook.root)
     assert run.code == 0, run.err
+    # The site's whole source: its configuration, and docs/ with every page.
+    assert (out / "mkdocs.yml").is_file()
+    out = out / "docs"
     for rel in (
         "incident/index.md",
         "severity/index.md",

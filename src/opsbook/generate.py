@@ -306,8 +306,8 @@ def site_config(
     """The generated source's configuration, from the handbook's, and notes on what changed."""
     notes: list[str] = []
     site = dict(config)
-    if site.pop("hooks", None):
-        notes.append(f"{CONFIG_FILE}: `hooks:` left out (the generated source is what they make)")
+    # The hooks (opsbook's adapter) made what the source now holds.
+    site.pop("hooks", None)
     site.pop("INHERIT", None)
     site.pop("site_dir", None)
     site.setdefault("site_name", root.name)

@@ -145,9 +145,9 @@ def test_a_runbook_page_opens_with_its_box_and_the_words_search_needs(
     # The id, the frontmatter-only symptom and the alert are text of the page, for search.
     text = box.text()
     assert "RB-0001" in text and "Pods crash after deploy" in text and "ApiErrorsHigh" in text
-    # Its links are the site's URLs (directory URLs), which every engine leaves as written.
+    # Its links go from its source file to the target's, as Zensical rebases and checks them.
     hrefs = [a.attrs["href"] for a in box.find_all("a")]
-    assert "../../../services/api/" in hrefs and "../../../alerts/ApiErrorsHigh/" in hrefs
+    assert "../../services/api.md" in hrefs and "../../alerts/ApiErrorsHigh/" in hrefs, hrefs
     pm = (out / "docs/postmortems/2026-09-01-api-outage.md").read_text(encoding="utf-8")
     assert "ob-meta--postmortem" in pm and "PM-2026-001" in pm and "Add a canary stage" in pm
     # A file opsbook cannot read gets its banner, and nothing of what could not be parsed.
@@ -169,9 +169,9 @@ def test_macros_are_expanded_with_links_from_their_page(
     dom = parse(page)
     assert dom.find("table") is not None and "Critical" in dom.text()
     assert dom.find("div", cls="ob-tree") is not None
-    # guide/tables/ is two folders below the site root: links climb out of both.
+    # From the page's source file (guide/tables.md) to the runbook's.
     hrefs = [a.attrs.get("href", "") for a in dom.find_all("a")]
-    assert "../../runbooks/api/roll-back/" in hrefs, hrefs
+    assert "../runbooks/api/roll-back.md" in hrefs, hrefs
     # A page that does not ask for macros keeps its braces.
     assert (out / "docs/plain.md").read_text(encoding="utf-8") == PLAIN
 
@@ -191,10 +191,10 @@ def test_a_macro_opsbook_does_not_have_fails_naming_the_page(
     assert (out / "docs/incident/index.md").is_file()
 
 
-def test_no_directory_urls_links_to_html_files(
+def test_url_links_without_directory_urls_are_html_files(
     handbook: Handbook, opsbook: Callable[..., Run]
 ) -> None:
-    run, out = _generate(opsbook, handbook, "--no-directory-urls")
+    run, out = _generate(opsbook, handbook, "--no-directory-urls", "--url-links")
     assert run.code == 0, run.err
     config = yaml.load((out / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_AnyTag)
     assert config["use_directory_urls"] is False

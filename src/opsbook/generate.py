@@ -16,18 +16,24 @@ OUT_DIR gets a site project that needs neither opsbook nor its MkDocs adapter to
   the macros plugin renders by default) is written with them expanded into plain HTML, so an
   engine with no macros at all shows it the same.
 
-Links inside generated HTML are relative URLs of the site's pages: directory URLs (`../severity/`)
-unless `--no-directory-urls`, which writes `use_directory_urls: false` and `severity/index.html`
-links. Raw HTML links pass through every engine as written (MkDocs rewrites and checks only
-Markdown links, Zensical only `.md` ones), so they are made for the URL layout the config says.
-Links in the Markdown of pages and documents are left as written: the tree under docs/ is the
-one the adapter builds (runbooks/ and postmortems/ beside the hand-written pages), so every
-relative `.md` link resolves as it does there, and each engine checks and rewrites them itself.
+Links in the generated HTML (boxes, tables, trees) are written from each page's source file to
+the target's, `.md` included (`../../services/api.md#runbooks`): Zensical rebases every relative
+link of a page's HTML as a path from its source file, turns `.md` into the page's URL (directory
+URLs or not) and reports one that leads nowhere, so its link check covers them. MkDocs leaves
+links in raw HTML as written (it rewrites and checks Markdown links only): for it, and for
+engines like it, `--url-links` writes the site's URLs instead (`../severity/`, or
+`../severity/index.html` with `--no-directory-urls`, which also writes `use_directory_urls:
+false`). Script data (a decision tree's runbook links) holds site URLs either way, as no engine
+rewrites it, and so do the alert pages, copied as they are. Links in the Markdown of pages and
+documents are left as written: the tree under docs/ is the one the adapter builds (runbooks/
+and postmortems/ beside the hand-written pages), so each relative `.md` link resolves as it
+does there, and each engine checks and rewrites it itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass, field
@@ -101,8 +107,10 @@ def write_pages(ctx: Context, out_dir: Path, calendar_domain: str = "opsbook") -
     }
     for name, text in data.items():
         out.put(out_dir / name, text)
-    # The stable alert URLs, as finished HTML: another generator copies them as they are.
-    for rel, text in alerts_page.alert_files(ctx).items():
+    # The stable alert URLs, as finished HTML: another generator copies them as they are, so
+    # their links are the site's URLs whatever the pages' links are.
+    site_links = dataclasses.replace(ctx, source_hrefs=False) if ctx.source_hrefs else ctx
+    for rel, text in alerts_page.alert_files(site_links).items():
         out.put(out_dir / rel, text)
     return out
 
@@ -343,8 +351,8 @@ def site_config(
 
 def config_text(site: dict[str, Any]) -> str:
     head = (
-        "# Written by `opsbook generate`: the handbook site's source, built by any engine that\n"
-        "# reads mkdocs.yml (`zensical build`, `mkdocs build`). Edit the handbook, not this.\n"
+        "# Written by `opsbook generate`: the handbook site's whole source, for an engine that\n"
+        "# runs no opsbook (`zensical build`). Edit the handbook, not this.\n"
     )
     body = yaml.dump(site, Dumper=_KeepDumper, sort_keys=False, allow_unicode=True, width=100)
     return head + body
@@ -432,6 +440,7 @@ def _run(args: argparse.Namespace) -> int:
         problems=problems,
         site_url=args.site_url or "",
         directory_urls=args.directory_urls,
+        source_hrefs=not args.url_links,
     )
     out = write_source(ctx, root, out_dir, actions.handbook_calendar_domain(root, args.site_url))
     for note in out.notes:
@@ -444,7 +453,7 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"wrote {len(out.written)} files to {out_dir}"
         + (f", {len(out.failed)} could not be written" if out.failed else "")
-        + f": build it with `cd {display_path(out_dir)} && zensical build` (or `mkdocs build`)",
+        + f": build it with `cd {display_path(out_dir)} && zensical build`",
         file=sys.stderr,
     )
     return EXIT_PROBLEMS if out.failed else EXIT_OK
@@ -462,7 +471,7 @@ def register(sub: Any) -> None:
         "severity, communication, decision trees, runbook, alert and postmortem indexes, action "
         "items, services, review), action-items.json/.csv/.ics, the alert pages "
         "(alerts/<name>/index.html) and assets/. Build it with `cd OUT_DIR && zensical build` "
-        "or `mkdocs build`. Lint problems do not stop it: run `opsbook lint` for those.",
+        "(`mkdocs build` with --url-links). Lint problems do not stop it: run `opsbook lint` for those.",
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="directory to write into (created)")
     add_root_today(p, "the date for staleness and overdue items")
@@ -473,5 +482,11 @@ def register(sub: Any) -> None:
         action="store_false",
         help="links for a site built with `use_directory_urls: false` (severity/index.html, "
         "not severity/), written into OUT_DIR/mkdocs.yml too",
+    )
+    p.add_argument(
+        "--url-links",
+        action="store_true",
+        help="write links in the generated HTML as site URLs (for MkDocs and engines that "
+        "leave raw HTML as written), not as paths from the page's source file (Zensical)",
     )
     p.set_defaults(func=_run)

@@ -471,7 +471,8 @@ def register(sub: Any) -> None:
         "severity, communication, decision trees, runbook, alert and postmortem indexes, action "
         "items, services, review), action-items.json/.csv/.ics, the alert pages "
         "(alerts/<name>/index.html) and assets/. Build it with `cd OUT_DIR && zensical build` "
-        "(`mkdocs build` with --url-links). Lint problems do not stop it: run `opsbook lint` for those.",
+        "(`mkdocs build` with --url-links). Lint problems do not stop it: run `opsbook lint` "
+        "for those.",
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="directory to write into (created)")
     add_root_today(p, "the date for staleness and overdue items")

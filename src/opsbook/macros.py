@@ -115,23 +115,39 @@ def load_context(root: Path, directory_urls: bool = True, site_url: str = "") ->
 # handbook at every call made a Zensical build of 40 documents load it 40 times. The
 # configuration object is held, not only its id, so that no later configuration can take its
 # id and be handed this one's handbook; a new configuration (a `serve` rebuild) loads it again.
-_standalone: tuple[tuple[Any, str, str, bool, str], Context] | None = None
+_standalone: tuple[tuple[Any, str, str, bool, str, bool], Context] | None = None
 
 
-def standalone_context(conf: Any, root: Path) -> Context:
-    """The handbook at root for a build with configuration conf, loaded once per conf."""
+def standalone_context(conf: Any, root: Path, source_hrefs: bool = False) -> Context:
+    """The handbook at root for a build with configuration conf, loaded once per conf.
+
+    source_hrefs: the engine rebases links in a page's HTML as paths from its source file
+    (Zensical), so the macros' links are written that way (Context.source_hrefs).
+    """
     global _standalone
     get = conf.get if hasattr(conf, "get") else lambda _key, default=None: default
     directory_urls = bool(get("use_directory_urls", True))
-    site_url = get("site_url", "") or ""
-    key = (conf, str(root), os.environ.get("OPSBOOK_TODAY", ""), directory_urls, str(site_url))
+    site_url = str(get("site_url", "") or "")
+    today = os.environ.get("OPSBOOK_TODAY", "")
+    key = (conf, str(root), today, directory_urls, site_url, source_hrefs)
     if _standalone is not None:
         held, ctx = _standalone
         if held[0] is key[0] and held[1:] == key[1:]:
             return ctx
-    ctx = load_context(root, directory_urls, str(site_url))
+    ctx = load_context(root, directory_urls, site_url)
+    ctx.source_hrefs = source_hrefs
     _standalone = (key, ctx)
     return ctx
+
+
+def _rebases_links(env: Any) -> bool:
+    """Whether the engine is Zensical, which rebases a page's HTML links from its source file.
+
+    Its macros extension gives a page with `.path` and no `.file`, and a configuration with
+    root_dir where MkDocs' has config_file_path.
+    """
+    page = getattr(env, "page", None)
+    return page is not None and getattr(page, "file", None) is None and hasattr(page, "path")
 
 
 def _root(env: Any) -> Path:
@@ -174,7 +190,8 @@ def define_env(env: Any) -> None:
 
             ctx = site.current().ctx
         except (ImportError, RuntimeError):  # no build of opsbook's adapter is running
-            ctx = standalone_context(getattr(env, "conf", None) or {}, _root(env))
+            conf = getattr(env, "conf", None) or {}
+            ctx = standalone_context(conf, _root(env), _rebases_links(env))
         return ctx, page_uri(getattr(env, "page", None))
 
     for macro in functions(here).values():

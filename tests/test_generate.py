@@ -212,3 +212,25 @@ def test_out_inside_the_sources_is_refused(handbook: Handbook, opsbook: Callable
         run = opsbook("generate", inside, "--today", TODAY, cwd=handbook.root)
         assert run.code == 2 and "is inside the handbook's" in run.err, run.err
         assert not (handbook.root / inside).exists()
+
+
+def test_a_body_the_sanitiser_would_change_is_shown_as_text(
+    handbook: Handbook, opsbook: Callable[..., Run]
+) -> None:
+    """No engine but opsbook's adapter sanitises bodies: unsafe HTML must not reach one raw."""
+    import markdown
+
+    rel = "runbooks/api/roll-back.md"
+    text = (handbook.root / rel).read_text(encoding="utf-8")
+    handbook.write(rel, text + '\n<script>steal()</script>\n\n<img src="x" onerror="steal()">\n')
+    run, out = _generate(opsbook, handbook)
+    assert run.code == 0, run.err
+    page = (out / "docs" / rel).read_text(encoding="utf-8")
+    rendered = markdown.markdown(page, extensions=["fenced_code"])
+    assert "<script" not in rendered and "<img" not in rendered
+    assert "&lt;script&gt;steal()&lt;/script&gt;" in rendered  # shown, as written
+    # The banner says why, naming the line.
+    assert 'role="alert"' in page and "html-unsafe" in page
+    # A body with nothing to remove is Markdown as before.
+    pm = (out / "docs/postmortems/2026-09-01-api-outage.md").read_text(encoding="utf-8")
+    assert "```text" not in pm and "The deploy broke the API." in pm

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,18 @@ from typing import Any
 
 import yaml
 
-from opsbook import actions, checks, fsutil, lint, load, macros, mkdocsconfig, oldpaths, report
+from opsbook import (
+    actions,
+    checks,
+    fsutil,
+    lint,
+    load,
+    macros,
+    mkdocsconfig,
+    oldpaths,
+    report,
+    sanitize,
+)
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -133,9 +145,23 @@ def document_markdown(ctx: Context, rel: str) -> str:
         from opsbook import adopt
 
         body = adopt.hugo_ref_links(body)
+    if sanitize.enabled(ctx.handbook.policy) and any(
+        p.rule == "html-unsafe" for p in ctx.problems_by_path.get(rel, ())
+    ):
+        # The adapter passes a body's HTML through the sanitiser; no other engine does. A body
+        # with HTML the sanitiser would remove (a script, an event handler) is shown as text,
+        # under the banner that names each construct, rather than run in every reader's page.
+        body = _as_text(body)
     page = document_page.decorate(ctx, rel, body)
     # A leading blank line stops MkDocs from reading the first lines as MultiMarkdown metadata.
     return "\n" + page.lstrip("\n")
+
+
+def _as_text(body: str) -> str:
+    """A body as one fenced code block: shown as written, never read as Markdown or HTML."""
+    longest = max((len(m.group()) for m in re.finditer("`{3,}|~{3,}", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body.strip(chr(10))}\n{fence}\n"
 
 
 # ---- hand-written pages and their macros ------------------------------------------------------

@@ -6,7 +6,7 @@ Zensical reads mkdocs.yml but runs no hooks and no third-party plugins, so it bu
 zensical-ui, which it does not serve); the tests skip when it is missing. Checked: Zensical's
 own link check (`--strict`: a warning fails the build) and a walk of every link of the built
 site, with and without directory URLs; a build of the handbook itself, without `generate`,
-saying so on its home page; opsbook's macros run by Zensical's macros extension; then, in
+saying so on its home page; a MkDocs build of the source written with `--url-links`; opsbook's macros run by Zensical's macros extension; then, in
 Chromium with every other host cut off, the incident page, a runbook's box, search by id and by
 a symptom only the frontmatter names, and a decision tree stepped through.
 """
@@ -170,6 +170,24 @@ def test_without_directory_urls_every_link_still_lands(sample: Path) -> None:
     incident = (site / "incident/index.html").read_text(encoding="utf-8")
     assert 'href="../runbooks/database/database-unreachable.html"' in incident
     assert broken_links(site) == []
+
+
+def test_with_url_links_mkdocs_builds_the_source_with_every_link_landing(tmp_path: Path) -> None:
+    """MkDocs leaves raw HTML links as written: --url-links writes them as the site's URLs."""
+    root = sample_copy(tmp_path / "handbook")
+    out = tmp_path / "source"
+    generate(root, out, "--url-links")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
+        cwd=out,
+        env={**_env(), "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "site/runbooks/database/database-unreachable/index.html").is_file()
+    assert broken_links(out / "site") == []
 
 
 def test_a_plain_zensical_build_of_the_handbook_says_it_is_not_the_handbook(

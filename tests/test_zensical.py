@@ -5,10 +5,11 @@ Zensical reads mkdocs.yml but runs no hooks and no third-party plugins, so it bu
 (pyproject's test extra), the only version this package registry installs (later ones need
 zensical-ui, which it does not serve); the tests skip when it is missing. Checked: Zensical's
 own link check (`--strict`: a warning fails the build) and a walk of every link of the built
-site, with and without directory URLs; a build of the handbook itself, without `generate`,
-saying so on its home page; a MkDocs build of the source written with `--url-links`; opsbook's macros run by Zensical's macros extension; then, in
-Chromium with every other host cut off, the incident page, a runbook's box, search by id and by
-a symptom only the frontmatter names, and a decision tree stepped through.
+site, with and without directory URLs; a MkDocs build of the source written with
+`--url-links`; a build of the handbook itself, without `generate`, saying so on its home page;
+opsbook's macros run by Zensical's macros extension; then, in Chromium with every other host
+cut off, the incident page, a runbook's box, search by id and by a symptom only the
+frontmatter names, and a decision tree stepped through.
 """
 
 from __future__ import annotations

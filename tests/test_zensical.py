@@ -382,3 +382,35 @@ def test_a_decision_tree_steps_through_to_its_runbook(tab: Tab) -> None:
     stepper.get_by_role("link", name=re.compile(r"^Open RB-0002")).click()
     tab.page.wait_for_url(re.compile(r"/runbooks/platform/roll-back-a-deployment/$"))
     assert _heading(tab) == "Roll back a deployment"
+
+
+@pytest.mark.browser
+def test_a_plain_zensical_build_shows_its_notice(chromium: Any, sample: Path) -> None:
+    """Built without `generate`, the home page's notice is what a reader sees first."""
+    code, log = zensical_build(sample)
+    assert code == 0, log[-3000:]
+    bare = serve(sample / "site")
+    server = next(bare)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlsplit(route.request.url).hostname == "127.0.0.1"
+            else route.abort()
+        ),
+    )
+    try:
+        page = context.new_page()
+        seen = watch(page)
+        page.goto(f"{server.url}/")
+        page.wait_for_load_state("networkidle")
+        notice = page.locator("article .ob-needs-opsbook")
+        assert notice.is_visible()
+        text = notice.inner_text()
+        assert "built without opsbook" in text and "opsbook generate" in text
+        assert "zensical build" in text
+        assert seen.foreign() == [] and seen.errors == []
+    finally:
+        context.close()
+        bare.close()

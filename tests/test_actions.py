@@ -252,7 +252,7 @@ def test_csv_neutralises_formulas(opsbook: Opsbook, book: Handbook, tmp_path: Pa
     out = tmp_path / "generated"
     generated = opsbook("generate", out, "--today", TODAY, cwd=book.root)
     assert generated.code == 0, generated.err
-    written = (out / "action-items.csv").read_bytes().decode("utf-8")
+    written = (out / "docs" / "action-items.csv").read_bytes().decode("utf-8")
     for text in (printed, written):
         rows = {r["uid"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
         first, second, third = (rows[f"PM-2026-004/{n}"] for n in (1, 2, 3))
@@ -347,9 +347,9 @@ def test_two_handbooks_items_never_share_a_uid(opsbook: Opsbook, tmp_path: Path)
     # generate writes the same calendar; --site-url decides when given.
     out = tmp_path / "out"
     assert opsbook("generate", out, "--today", TODAY, cwd=roots[0]).code == 0
-    assert ics_uids((out / "action-items.ics").read_text()) == calendars[0]
+    assert ics_uids((out / "docs" / "action-items.ics").read_text()) == calendars[0]
     assert opsbook("generate", out, "--site-url", "https://x.example/", cwd=roots[0]).code == 0
-    assert ics_uids((out / "action-items.ics").read_text())[0].endswith("@x.example")
+    assert ics_uids((out / "docs" / "action-items.ics").read_text())[0].endswith("@x.example")
 
 
 def test_calendar_domain_falls_back_in_order() -> None:

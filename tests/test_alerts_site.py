@@ -241,7 +241,7 @@ def test_generate_writes_the_alert_pages(opsbook: Callable[..., Run], tmp_path: 
         book.write(rel, text)
     run = opsbook("generate", "out", "--today", "2026-09-15", cwd=book.root)
     assert run.code == 0, run.err
-    out = book.root / "out"
+    out = book.root / "out" / "docs"
     assert (out / "alerts" / "index.md").is_file()
     html = (out / "alerts" / "ApiLatencyHigh" / "index.html").read_text(encoding="utf-8")
     assert (
@@ -259,7 +259,7 @@ def test_dot_names_get_no_page_and_nothing_lands_outside_alerts(
     book.write("runbooks/api/dots.md", runbook("RB-0050", "Dots", "api", [".", "..", "A b"]))
     run = opsbook("generate", "out", "--today", "2026-09-15", cwd=book.root)
     assert run.code == 0, run.err
-    out = book.root / "out"
+    out = book.root / "out" / "docs"
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
     assert pages == ["alerts/A b/index.html", "alerts/a b/index.html"]
     assert "<code>..</code>" in (out / "alerts" / "index.md").read_text(encoding="utf-8")
@@ -276,7 +276,7 @@ def test_a_name_the_schema_refuses_writes_nothing_anywhere(
     assert opsbook("lint", "--today", "2026-09-15", cwd=book.root).code == 1
     run = opsbook("generate", "out", "--today", "2026-09-15", cwd=book.root)
     assert run.code == 0, run.err
-    out = book.root / "out"
+    out = book.root / "out" / "docs"
     assert not list(tmp_path.rglob("escaped*")) and not (out / "alerts" / "a").exists()
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
     assert pages == ["alerts/ok/index.html"]

@@ -192,11 +192,11 @@ def test_new_into_an_immutable_folder(
 
 def test_generate_over_a_directory(handbook: Handbook, opsbook: Opsbook, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    (out / "incident" / "index.md").mkdir(parents=True)
+    (out / "docs" / "incident" / "index.md").mkdir(parents=True)
     run = opsbook("generate", out, "--today", TODAY, cwd=handbook.root)
     assert run.code == 1, run.err
     assert "incident/index.md" in run.err and "Traceback" not in run.err
-    assert (out / "severity" / "index.md").is_file()  # the others are done
+    assert (out / "docs" / "severity" / "index.md").is_file()  # the others are done
     assert temp_files(out) == []
 
 

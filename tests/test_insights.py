@@ -367,10 +367,10 @@ def test_generate_writes_insights_json(
     assert run.code == 0, run.err
     import json
 
-    assert json.loads((out / "insights.json").read_text(encoding="utf-8")) == insights(
+    assert json.loads((out / "docs" / "insights.json").read_text(encoding="utf-8")) == insights(
         opsbook, book.root
     )
-    page = (out / "insights" / "index.md").read_text(encoding="utf-8")
+    page = (out / "docs" / "insights" / "index.md").read_text(encoding="utf-8")
     assert "<script" not in page.lower()
     assert "1 draft and 1 in review left out" in page
 
@@ -542,6 +542,6 @@ def test_dates_far_apart_and_any_utc_offset(
     assert data["action_items"]["open_age_days"]["max"] > 45000
     out = tmp_path / "out"
     assert opsbook("generate", out, "--today", TODAY, cwd=book.root).code == 0
-    assert "1900-01" in (out / "insights" / "index.md").read_text(encoding="utf-8")
+    assert "1900-01" in (out / "docs" / "insights" / "index.md").read_text(encoding="utf-8")
     for fmt in ("text", "csv"):
         assert opsbook("insights", "--format", fmt, cwd=book.root).code == 0

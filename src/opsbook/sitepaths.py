@@ -108,6 +108,11 @@ class SiteUrls:
     """
 
     directory_urls: bool = True
+    # Links in HTML attributes (href) written from the page's source file to the target's
+    # (`../../services/api.md`, `../alerts/X/`) instead of between site URLs: `opsbook generate`
+    # for Zensical, which rebases every relative link of a page's HTML as a path from its
+    # source file (and checks the .md ones). Script data (ctx.url) keeps site URLs.
+    source_hrefs: bool = False
     _page_urls: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False)
     _link_bases: dict[tuple[str, bool], tuple[int, str]] = field(default_factory=dict, repr=False)
     _link_targets: dict[tuple[str, bool], tuple[str, str]] = field(default_factory=dict, repr=False)
@@ -159,8 +164,14 @@ class SiteUrls:
 
     def href(self, from_uri: str, to_uri: str, fragment: str = "") -> str:
         """`url` for an href attribute, as it is: quoting left no &, <, > or quote to escape."""
-        return self.url(from_uri, to_uri, fragment)
+        if not self.source_hrefs:
+            return self.url(from_uri, to_uri, fragment)
+        anchor = f"#{quote(fragment, safe=URL_SAFE)}" if fragment else ""
+        if from_uri == to_uri and anchor:
+            return anchor
+        return quote(relative_url(from_uri, to_uri), URL_SAFE) + anchor
 
     def asset_href(self, from_uri: str, path: str) -> str:
         """A relative href to a file at the site root (action-items.json), quoted like `url`."""
-        return quote(relative_url(self.page_url(from_uri), path), safe=URL_SAFE)
+        base = from_uri if self.source_hrefs else self.page_url(from_uri)
+        return quote(relative_url(base, path), safe=URL_SAFE)

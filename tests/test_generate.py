@@ -12,6 +12,7 @@ import yaml
 
 from conftest import Handbook, Run, dedent
 from htmldom import parse
+from opsbook.pages import SCRIPTS
 
 TODAY = "2026-09-15"
 
@@ -110,7 +111,7 @@ def test_the_source_holds_every_page_and_a_config_without_opsbook(
     assert "hooks" not in config
     assert config["plugins"] == ["search", "redirects"]
     assert config["extra_css"] == ["extra.css", "assets/opsbook.css"]
-    assert config["extra_javascript"] == ["assets/decision-tree.js", "assets/table-filter.js"]
+    assert config["extra_javascript"] == list(SCRIPTS)
 
 
 class _AnyTag(yaml.SafeLoader):

@@ -73,22 +73,24 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.build: site.Build | None = None
         self.search: sitesearch.MaterialSearch | None = None
-        self._configured: MkDocsConfig | None = None
+        # The config `install` ran on_config for already, whose event is still to reach us.
+        self._installed_for: MkDocsConfig | None = None
 
     # --- configuration ----------------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Load and lint the handbook, log its problems, and set the site up for its pages."""
-        if self._configured is config:  # run already by `install`
+        if self._installed_for is config:  # run already by `install`
+            self._installed_for = None
             return None
-        self._configured = config
         self.build = None  # a failed load must not leave the previous build's pages behind
         self.search = None
         site.activate(None)
         root = self._root(config)
         build = site.load_build(root, config, self._today())
         site.configure(config, build)
-        config.markdown_extensions.append(finished.FinishedHtml())
+        if not any(isinstance(e, finished.FinishedHtml) for e in config.markdown_extensions):
+            config.markdown_extensions.append(finished.FinishedHtml())
         self.search = sitesearch.MaterialSearch(
             config,
             id_boost=float(self.config.search_id_boost),
@@ -279,5 +281,10 @@ def install(config: MkDocsConfig) -> MkDocsConfig:
     errors, warnings = plugin.load_config({}, config.config_file_path)
     for _key, problem in [*errors, *warnings]:
         raise PluginError(f"opsbook: {problem}")
+    # Registered first, then run at once: the event this shim handles is under way, and
+    # whether MkDocs still calls the plugin's part of it is MkDocs' business (it does, since
+    # it lists each new handler after those of the same priority; the plugin then skips it).
     config.plugins[NAME] = plugin
-    return plugin.on_config(config) or config
+    result = plugin.on_config(config) or config
+    plugin._installed_for = config
+    return result

@@ -50,10 +50,11 @@ class MaterialSearch:
     def __init__(self, config: MkDocsConfig, *, id_boost: float, index_listings: bool) -> None:
         self.plugin = material_search(config)
         self.index_listings = index_listings
+        self.ids = self.plugin is not None and bool(id_boost)
         # Per page (src_uri): the box that replaces the summary, the listings held back.
         self._boxes: dict[str, tuple[str, str]] = {}
         self._held: dict[str, list[str]] = {}
-        if self.plugin is not None and id_boost:
+        if self.ids:
             self._add_id_field(id_boost)
 
     @property
@@ -109,7 +110,7 @@ class MaterialSearch:
         boxed = self._boxes.pop(uri, None)
         if boxed is not None:
             summary, box = boxed
-            if doc_id:
+            if doc_id and self.ids:
                 self._index_id(page, doc_id)
             page.content = content.replace(summary, box, 1)
             return

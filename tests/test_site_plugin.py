@@ -111,7 +111,8 @@ def test_the_plugins_options(tmp_path: Path) -> None:
     book = _handbook(tmp_path / "hb" / "handbook")
     book.write(
         "../mkdocs.yml",
-        "site_name: Options\ndocs_dir: handbook/docs\ntheme:\n  name: material\nplugins:\n  - search\n"
+        "site_name: Options\ndocs_dir: handbook/docs\ntheme:\n  name: material\n"
+        "plugins:\n  - search\n"
         "  - opsbook:\n      handbook_dir: handbook\n      today: 2027-03-01\n"
         "      index_listings: true\n      search_id_boost: 0\n",
     )

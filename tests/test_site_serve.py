@@ -62,6 +62,35 @@ def test_rebuilds_start_from_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyP
         site.current()
 
 
+def test_one_plugin_instance_builds_twice_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same config (and so the same plugin object) built twice, other content between."""
+    monkeypatch.setenv("OPSBOOK_TODAY", "2026-09-15")
+    book = Handbook(tmp_path / "hb")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    book.write("runbooks/api/other.md", RUNBOOK.replace("RB-0001", "RB-0002"))
+    install_site(book.root)
+    out = tmp_path / "site"
+    config = load_config(str(book.root / "mkdocs.yml"), site_dir=str(out))
+    plugin = config.plugins["opsbook"]
+    assert isinstance(plugin, OpsbookPlugin)
+    mkdocs_build(config)
+    assert plugin.build is not None and "runbooks/api/other.md" in plugin.build.documents
+    (book.root / "runbooks/api/other.md").unlink()
+    book.write("runbooks/api/roll-back.md", RUNBOOK.replace("title: Roll back", "title: Revert"))
+    mkdocs_build(config)
+    assert config.plugins["opsbook"] is plugin
+    assert sorted(plugin.build.documents) == ["runbooks/api/roll-back.md"]
+    listing = parse((out / "runbooks/index.html").read_text()).find("article").text()
+    assert "RB-0002" not in listing and "Revert a deployment" in listing
+    page = parse((out / "runbooks/api/roll-back/index.html").read_text())
+    assert len(page.find("article").find_all("div", cls="ob-meta")) == 1
+    # Python-Markdown's extension is registered once, however many builds.
+    assert sum(type(e).__name__ == "FinishedHtml" for e in config.markdown_extensions) == 1
+
+
 class FakeServer:
     def __init__(self) -> None:
         self.watched: list[str] = []

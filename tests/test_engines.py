@@ -42,7 +42,7 @@ def test_the_home_page_says_when_opsbook_did_not_build_it(tmp_path: Path) -> Non
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     without = re.sub(r"\n  - opsbook:\n(      .*\n)*", "\n", text)
-    assert without != text and "opsbook:" not in without
+    assert without != text and "  - opsbook:" not in without
     config.write_text(without, "utf-8")
     bare = _build(root, tmp_path / "bare")
     assert NOTICE in bare and "opsbook.css" not in bare

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
@@ -239,7 +241,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after Material's search plugin (0) has indexed the page
     def on_page_context(
-        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Any
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         """Put back what search was not to read, now that it has indexed the page."""
         if self.build is None or self.search is None:
@@ -256,7 +258,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
     # --- serve --------------------------------------------------------------------------
 
     def on_serve(
-        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[..., Any]
     ) -> LiveReloadServer | None:
         """Rebuild when a document, policy.yml or a schema changes (they live outside docs/)."""
         site.watch_handbook(server, self._root(config))

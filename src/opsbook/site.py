@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -399,13 +400,30 @@ def watch_handbook(server: LiveReloadServer, root: Path) -> None:
         _watch_for_new(server, root)
 
 
+class _RebuildRequests:
+    """Asks `mkdocs serve` for a rebuild through its public watch, as any changed file does.
+
+    MkDocs has no call for it: a file is written into a folder of opsbook's own that the
+    server watches (a temporary one, removed when serve ends).
+    """
+
+    def __init__(self, server: LiveReloadServer) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="opsbook-serve-")
+        server.watch(self._folder.name)
+
+    def ask(self) -> None:
+        (Path(self._folder.name) / "rebuild").write_text(str(time.time_ns()), encoding="utf-8")
+
+
 def _watch_for_new(server: LiveReloadServer, root: Path) -> None:
     """Watch (not recursively) the root for a WATCHED folder or file to appear, then watch it.
 
-    MkDocs has no public call to ask for a rebuild (its watch ignores a folder being made):
-    a file that lands in a new folder before its watch began shows at the next change.
+    Files may land in a new folder before its watch begins (`opsbook new` makes both at
+    once): a rebuild is asked for then, since MkDocs' own watch ignores a folder being made.
     """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    rebuild = _RebuildRequests(server)
 
     def appeared(event: FileSystemEvent) -> None:
         for raw in (event.src_path, getattr(event, "dest_path", "")):
@@ -414,6 +432,7 @@ def _watch_for_new(server: LiveReloadServer, root: Path) -> None:
                 continue
             if path.exists():
                 server.watch(str(path))
+                rebuild.ask()
 
     handler = FileSystemEventHandler()
     handler.on_created = appeared  # type: ignore[method-assign]

@@ -31,7 +31,7 @@ class _StashFinishedBlocks(Preprocessor):  # type: ignore[misc]  # untyped packa
             return lines
         # Generated pages are blank-line separated blocks where every raw HTML block starts
         # with "<" (opsbook.pages.common.blocks): each such block is stashed whole.
-        chunks = "\n".join(lines[1:]).split("\n\n")
+        chunks = "\n".join(lines[1:]).lstrip("\n").split("\n\n")
         stash = self.md.htmlStash
         text = "\n\n".join(stash.store(c) if c.startswith("<") else c for c in chunks)
         return text.split("\n")

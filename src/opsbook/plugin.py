@@ -232,12 +232,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             html = sanitize.clean(html)
         doc = build.ctx.document(uri)
         title = doc.title if doc else None
-        box, _title = document_page.header(build.ctx, uri)
         if not search.active:
-            return document_page.insert_after_h1_html(html, box, title)
+            return document_page.insert_after_h1_html(html, self._box(uri), title)
         summary = f"<div data-ob-box>{document_page.search_summary(build.ctx, uri)}</div>"
-        html = document_page.insert_after_h1_html(html, summary, title)
-        return search.document(uri, html, summary, box)
+        search.hold_box(uri, summary)
+        return document_page.insert_after_h1_html(html, summary, title)
 
     @event_priority(-100)  # after Material's search plugin (0) has indexed the page
     def on_page_context(
@@ -246,9 +245,15 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         """Put back what search was not to read, now that it has indexed the page."""
         if self.build is None or self.search is None:
             return None
-        doc = self.build.ctx.document(page.file.src_uri)
-        self.search.page_indexed(page, doc.id if doc is not None else None)
+        uri = page.file.src_uri
+        doc = self.build.ctx.document(uri)
+        self.search.page_indexed(page, doc.id if doc is not None else None, lambda: self._box(uri))
         return None
+
+    def _box(self, uri: str) -> str:
+        """What opens a document's page: its banner of problems, its metadata box."""
+        assert self.build is not None
+        return document_page.header(self.build.ctx, uri)[0]
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the open action items and the insights as files at the site root."""

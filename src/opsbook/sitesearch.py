@@ -17,6 +17,7 @@ the page at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -43,16 +44,18 @@ def material_search(config: MkDocsConfig) -> BasePlugin[Any] | None:
 class MaterialSearch:
     """Feeds Material's search plugin: document summaries, held-back listings, the id field.
 
-    One per build. `page_content` runs in on_page_content, `page_indexed` after the search
-    plugin's on_page_context.
+    One per build. `hold_box` and `listings` run in on_page_content, `page_indexed` after
+    the search plugin's on_page_context.
     """
 
     def __init__(self, config: MkDocsConfig, *, id_boost: float, index_listings: bool) -> None:
         self.plugin = material_search(config)
         self.index_listings = index_listings
         self.ids = self.plugin is not None and bool(id_boost)
-        # Per page (src_uri): the box that replaces the summary, the listings held back.
-        self._boxes: dict[str, tuple[str, str]] = {}
+        # Per page (src_uri): the summary a box will replace, the listings held back. The
+        # box itself is made when it goes in: MkDocs converts every page before it indexes
+        # any, and a box per document held between the two is megabytes at scale.
+        self._summaries: dict[str, str] = {}
         self._held: dict[str, list[str]] = {}
         if self.ids:
             self._add_id_field(id_boost)
@@ -74,12 +77,9 @@ class MaterialSearch:
         if isinstance(fields, dict):
             fields.setdefault(ID_FIELD, {"boost": boost})
 
-    def document(self, uri: str, html: str, summary: str, box: str) -> str:
-        """A document's page as search should read it: the summary where the box will be."""
-        if not self.active:
-            return html.replace(summary, box, 1) if summary else html
-        self._boxes[uri] = (summary, box)
-        return html
+    def hold_box(self, uri: str, summary: str) -> None:
+        """A document's page holds summary where its box goes once search has indexed it."""
+        self._summaries[uri] = summary
 
     def listings(self, uri: str, html: str) -> str:
         """A page with its listings held back from search (or put in at once without it)."""
@@ -103,16 +103,15 @@ class MaterialSearch:
             self._held[uri] = held
         return "".join(parts) + rest
 
-    def page_indexed(self, page: Page, doc_id: str | None) -> None:
+    def page_indexed(self, page: Page, doc_id: str | None, box: Callable[[], str]) -> None:
         """Put back what was held from search, and the document's id in its search entry."""
         uri = page.file.src_uri
         content = page.content or ""
-        boxed = self._boxes.pop(uri, None)
-        if boxed is not None:
-            summary, box = boxed
+        summary = self._summaries.pop(uri, None)
+        if summary is not None:
             if doc_id and self.ids:
                 self._index_id(page, doc_id)
-            page.content = content.replace(summary, box, 1)
+            page.content = content.replace(summary, box(), 1)
             return
         held = self._held.pop(uri, None)
         if held is not None:

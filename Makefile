@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+# Backstage TechDocs' own MkDocs stack (techdocs-core pins Material and Markdown apart from
+# .venv): tests/test_techdocs.py builds a handbook with it and the opsbook plugin.
+TECHDOCS_VENV := .venv-techdocs
+TECHDOCS_STAMP := $(TECHDOCS_VENV)/.installed
 
-.PHONY: serve build bundle test check lint-handbook browser-deps bench bench-instructions dist clean
+.PHONY: serve build bundle test check lint-handbook browser-deps techdocs-deps bench bench-instructions dist clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +35,14 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: /usr/bin/chromium is missing and cannot be installed here; browser tests will skip"; fi
 
+# Without the package registry the venv cannot be made: the TechDocs test then skips, saying so.
+$(TECHDOCS_STAMP): pyproject.toml
+	@test -x $(TECHDOCS_VENV)/bin/python || $(PYTHON) -m venv $(TECHDOCS_VENV)
+	@if $(TECHDOCS_VENV)/bin/python -m pip install --quiet mkdocs-techdocs-core==1.7.1 -e . ; \
+	then touch $@; else echo "note: $(TECHDOCS_VENV) could not be made; the TechDocs test will skip"; fi
+
+techdocs-deps: $(TECHDOCS_STAMP)
+
 check: $(STAMP)
 	$(BIN)/ruff check src tests hooks bench
 	$(BIN)/ruff format --check src hooks
@@ -39,7 +51,7 @@ check: $(STAMP)
 lint-handbook: $(STAMP)
 	$(BIN)/opsbook lint --strict --today 2026-09-15
 
-test: $(STAMP) browser-deps check lint-handbook
+test: $(STAMP) browser-deps techdocs-deps check lint-handbook
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -58,4 +70,4 @@ dist: $(STAMP)
 	$(BIN)/hatchling build -t sdist -t wheel
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TECHDOCS_VENV) site .pytest_cache .mypy_cache .ruff_cache

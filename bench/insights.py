@@ -9,7 +9,7 @@ included), writing insights.json and converting the page with Python-Markdown as
 does (finished HTML stashed); against the time of `mkdocs build` of the same size in
 docs/benchmarks.md. Issue 20's target: at most 2% of that build. What MkDocs does with the
 page afterwards is small next to this: its tables and charts are finished HTML that
-Python-Markdown never parses (opsbook.site stashes them), and the lists of postmortems behind
+Python-Markdown never parses (opsbook.finished stashes them), and the lists of postmortems behind
 the figures are kept out of the search index. The rest (Material's template, writing the
 file) is what every page costs.
 """
@@ -32,7 +32,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "src"))
 
 from generate import TODAY, generate  # noqa: E402
-from opsbook import checks, lint, site  # noqa: E402
+from opsbook import checks, finished, lint  # noqa: E402
 from opsbook import insights as figures  # noqa: E402
 from opsbook.pages import Context  # noqa: E402
 from opsbook.pages import insights as page  # noqa: E402
@@ -70,15 +70,13 @@ def build_seconds(report: Path, count: int) -> float | None:
 
 def convert(root: Path, ctx: Context, markdown: str) -> str:
     """The page through Python-Markdown as the site does it: finished HTML blocks stashed."""
-    import markdown as md  # type: ignore[import-untyped]
+    import markdown as md
 
-    build = site.Build(root=root, ctx=ctx, specs=[])
-    text = site._stash_html_blocks(build, page.URI, markdown)
     html: str = md.markdown(
-        text, extensions=EXTENSIONS, extension_configs={"toc": {"permalink": True}}
+        finished.mark(markdown),
+        extensions=[*EXTENSIONS, finished.FinishedHtml()],
+        extension_configs={"toc": {"permalink": True}},
     )
-    for token, block in build.stash.pop(page.URI, {}).items():
-        html = html.replace(f"<p>{token}</p>", block, 1)
     return html
 
 

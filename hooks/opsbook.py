@@ -1,7 +1,8 @@
-"""MkDocs hooks of the opsbook handbook site: only forwards events to opsbook.site.
+"""MkDocs hooks of an opsbook handbook site: a stable shim onto opsbook's MkDocs plugin.
 
-The logic lives in the package so that it is tested, typed, and reloaded with it; MkDocs keeps
-this module loaded across `mkdocs serve` rebuilds, so it must hold no state of its own.
+A site whose mkdocs.yml lists `hooks: [hooks/opsbook.py]` rather than the `opsbook` plugin
+gets the plugin all the same: on_config puts it into the site's plugins, where every event
+opsbook handles, now or in a later version, reaches it. This file never needs editing.
 """
 
 import sys
@@ -13,26 +14,8 @@ _HOOKS_DIR = Path(__file__).resolve().parent
 _SAVED_PATH = sys.path[:]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HOOKS_DIR]
 try:
-    from opsbook.site import (
-        on_config,
-        on_files,
-        on_page_content,
-        on_page_context,
-        on_page_markdown,
-        on_page_read_source,
-        on_post_build,
-        on_serve,
-    )
+    from opsbook.plugin import install as on_config
 finally:
     sys.path[:] = _SAVED_PATH
 
-__all__ = [
-    "on_config",
-    "on_files",
-    "on_page_content",
-    "on_page_context",
-    "on_page_markdown",
-    "on_page_read_source",
-    "on_post_build",
-    "on_serve",
-]
+__all__ = ["on_config"]

@@ -1,8 +1,9 @@
-"""A build by an engine that runs no hooks must not look like success: the home page says so."""
+"""A build by an engine that runs no plugins must not look like success: the home page says so."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,15 +33,17 @@ def _build(root: Path, site: Path) -> str:
 def test_the_home_page_says_when_opsbook_did_not_build_it(tmp_path: Path) -> None:
     root = sample_copy(tmp_path / "handbook")
     with_opsbook = _build(root, tmp_path / "site")
-    # Built with the hook: the notice is there, and the stylesheet that hides it is linked.
+    # Built with opsbook: the notice is there, and the stylesheet that hides it is linked.
     assert NOTICE in with_opsbook and "assets/opsbook.css" in with_opsbook
     css = (tmp_path / "site" / "assets" / "opsbook.css").read_text(encoding="utf-8")
     assert ".ob-needs-opsbook {\n  display: none;" in css
-    # As an engine that runs no hooks builds it: no stylesheet of opsbook's, the notice shows.
+    # As an engine that runs no third-party plugins builds it: no stylesheet of opsbook's,
+    # the notice shows.
     config = root / "mkdocs.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("hooks:\n  - hooks/opsbook.py\n", ""), "utf-8"
-    )
+    text = config.read_text(encoding="utf-8")
+    without = re.sub(r"\n  - opsbook:\n(      .*\n)*", "\n", text)
+    assert without != text and "  - opsbook:" not in without
+    config.write_text(without, "utf-8")
     bare = _build(root, tmp_path / "bare")
     assert NOTICE in bare and "opsbook.css" not in bare
     assert "mkdocs build" in bare and "properdocs build" in bare

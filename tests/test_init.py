@@ -53,7 +53,6 @@ def test_init_writes_the_whole_handbook(made: Path) -> None:
         "requirements.txt",
         "README.md",
         "docs/index.md",
-        "hooks/opsbook.py",
         "schemas/runbook.schema.json",
         "schemas/postmortem.schema.json",
         "schemas/policy.schema.json",
@@ -67,6 +66,11 @@ def test_init_writes_the_whole_handbook(made: Path) -> None:
     postmortems = list((made / "postmortems").glob("*.md"))
     assert [p.name for p in postmortems] == ["2026-09-08-api-errors-after-a-release.md"]
     assert not list(made.rglob("*@@*")), "a template placeholder was left in a file name"
+    # A new handbook runs opsbook as a plugin (TechDocs drops `hooks:`): no hooks file.
+    assert not (made / "hooks").exists()
+    site = load_yaml(made / "mkdocs.yml")
+    assert "hooks" not in site
+    assert any(isinstance(p, dict) and "opsbook" in p for p in site["plugins"])
     for path in made.rglob("*"):
         if path.is_file() and path.suffix in (".md", ".yml", ".yaml", ".txt", ".py"):
             assert "@@" not in path.read_text(encoding="utf-8"), path
@@ -241,13 +245,7 @@ def test_pre_commit_entry_runs_on_file_names(opsbook: Opsbook, made: Path) -> No
 
 def test_template_site_files_match_the_repository(tmp_path: Path) -> None:
     """The site files init writes are copies of the repository's own: they cannot drift."""
-    hook = REPO / "hooks" / "opsbook.py"
-    if not hook.is_file():
-        pytest.fail("hooks/opsbook.py is missing from the repository")
     sync = "copy the repository's site files into src/opsbook/templates/handbook/"
-    assert (TEMPLATE / "hooks" / "opsbook.py.tmpl").read_bytes() == hook.read_bytes(), (
-        f"{sync}: cp hooks/opsbook.py src/opsbook/templates/handbook/hooks/opsbook.py.tmpl"
-    )
     ours = load_yaml(REPO / "mkdocs.yml")
     text = (TEMPLATE / "mkdocs.yml").read_text(encoding="utf-8")
     rendered = tmp_path / "mkdocs.yml"

@@ -1,5 +1,6 @@
 """ProperDocs (MkDocs 1.6 continued) builds the sample with --strict to the same site, byte for
-byte but for the generator tag: the day a team moves to it, nothing changes."""
+byte but for the generator tag: the day a team moves to it, nothing changes. ProperDocs finds
+the opsbook plugin under MkDocs' entry point group (it reads `mkdocs.plugins` and its own)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,7 @@ def test_properdocs_builds_the_sample_to_the_same_site(tmp_path: Path) -> None:
     differ = [name for name in mkdocs_files if mkdocs_files[name] != properdocs_files[name]]
     assert differ == []
     assert b"ProperDocs" in (tmp_path / "properdocs-site" / "index.html").read_bytes()
+    # Through the plugin: the sample lists it, and a runbook's page opens with its box.
+    assert "  - opsbook:" in (root / "mkdocs.yml").read_text(encoding="utf-8")
+    runbook = next(n for n in properdocs_files if n.startswith("runbooks/") and n.count("/") > 2)
+    assert b'class="ob-meta' in properdocs_files[runbook], runbook

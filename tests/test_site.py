@@ -167,8 +167,12 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Built, Path]
     return plain, strict, root
 
 
-def test_macros_see_only_pages_that_may_render_jinja(tmp_path: Path) -> None:
-    """mkdocs-macros never handles a document or a generated page, yet renders docs/ pages."""
+def test_macros_render_only_docs_pages_that_opt_in(tmp_path: Path) -> None:
+    """mkdocs-macros renders docs/ pages that ask for it, and nothing of documents' text.
+
+    It is handed every page (opsbook no longer wraps its event through MkDocs' private
+    PluginCollection._event_origins to skip documents and generated pages: ~1% of a build).
+    """
     book = Handbook(tmp_path / "hb")
     book.write("policy.yml", POLICY)
     book.write("runbooks/api/roll-back.md", RUNBOOK)
@@ -193,7 +197,7 @@ def test_macros_see_only_pages_that_may_render_jinja(tmp_path: Path) -> None:
     )
     built = build(book.root, tmp_path / "site", strict=True)
     assert built.code == 0, built.log
-    assert sorted(seen.read_text().split()) == ["index.md", "macros.md"]
+    assert {"index.md", "macros.md"} <= set(seen.read_text().split())
     assert built.content("macros/").find("table") is not None  # rendered by the macro
 
 

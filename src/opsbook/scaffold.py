@@ -364,7 +364,8 @@ def _add_init(sub: Any) -> None:
         help="scaffold a new handbook repository",
         description="Create a handbook repository in DIR that lints and builds at once: "
         "policy.yml, one example runbook and postmortem, schemas/, the MkDocs site "
-        "(mkdocs.yml, hooks/, docs/), a pull request workflow, a pre-commit hook and a "
+        "(mkdocs.yml with the opsbook plugin, docs/), a pull request workflow, a pre-commit "
+        "hook and a "
         "requirements.txt that installs this same opsbook from where it came (its git URL "
         "and commit, its wheel, or its version on your own index) and pins its dependencies.",
     )

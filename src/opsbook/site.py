@@ -1,42 +1,27 @@
-"""The MkDocs adapter: hooks/opsbook.py forwards MkDocs' events to the functions here.
+"""The MkDocs adapter's parts: loading the handbook for a build, the nav, assets and site files.
 
-One build, in event order:
-
-- `on_config` loads and lints the handbook once, logs each lint problem as a WARNING (so
-  `mkdocs build --strict` fails with the same `path:line:col` messages as `opsbook lint`),
-  renders nothing yet, adds one nav entry per decision tree and per service, and links the
-  packaged stylesheet and scripts.
-- `on_files` adds runbooks/ and postmortems/ (outside docs_dir) as pages kept out of the nav,
-  the generated pages, and the packaged stylesheet and scripts (assets/).
-- `on_page_read_source` renders a generated page, or hands MkDocs a document's body (its
-  frontmatter was parsed already, by our loader, which survives files MkDocs would crash on).
-- `on_page_markdown` (before mkdocs-macros) sets safe page metadata and turns Jinja off for
-  documents and generated pages; HTML that is finished already (generated tables) waits
-  outside Python-Markdown and comes back in `on_page_content`, which also sanitises each
-  document's body (opsbook.sanitize, unless policy.yml turns it off) and opens it with the words
-  search should find of its box. `on_page_context`, after the search plugin
-  indexed the page, puts in the metadata box or error banner, and the listings of documents.
-- `on_post_build` writes action-items.json/.csv/.ics at the site root, and the redirect or
-  chooser page at alerts/<name>/ of every alert a runbook names (opsbook.pages.alerts).
-
-MkDocs keeps hook modules loaded across `mkdocs serve` rebuilds, so all state lives in one
-object that `on_config` replaces; every index a page needs is computed once per build.
+The plugin (opsbook.plugin) calls these from its events; macros.py reaches the build in
+progress through `current()`. The event handlers named here (`on_config`, `on_files`, ...)
+are what a handbook's hooks/opsbook.py made by an older `opsbook init` imports: `on_config`
+installs the plugin (opsbook.plugin.install), the others do nothing, since the plugin
+handles their events itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import tempfile
-import uuid
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.livereload import LiveReloadServer
 
 from opsbook import (
     actions,
@@ -51,26 +36,11 @@ from opsbook import (
     sanitize,
     schemas,
 )
-from opsbook.model import Problem, Runbook
-from opsbook.pages import (
-    ASSETS,
-    OFFLINE_SHIM,
-    SCRIPTS,
-    STYLESHEETS,
-    Context,
-    PageSpec,
-    generated_pages,
-)
+from opsbook.model import Problem
+from opsbook.pages import OFFLINE_SHIM, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
 from opsbook.pages import alerts as alerts_page
-from opsbook.pages import document as document_page
 from opsbook.pages import insights as insights_page
-from opsbook.pages.common import (
-    HOME,
-    LISTING_END,
-    LISTING_START,
-    esc,
-)
-from opsbook.sitepaths import page_url
+from opsbook.pages.common import HOME, esc
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -82,7 +52,7 @@ NAV_CHILDREN_MAX = 15
 
 @dataclass
 class Build:
-    """Everything one build knows; replaced at every on_config."""
+    """Everything one build knows; the plugin makes one at every on_config."""
 
     root: Path
     ctx: Context
@@ -91,29 +61,29 @@ class Build:
     documents: dict[str, Path] = field(default_factory=dict)
     in_nav: set[str] = field(default_factory=set)
     generated: dict[str, PageSpec] = field(default_factory=dict)
-    # HTML kept out of Python-Markdown (see `_stash`), by page, then by placeholder.
-    stash: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Listings held back from the search index (see on_page_content), by page.
-    deferred: dict[str, dict[str, str]] = field(default_factory=dict)
-    # A document's search summary, in its page until its box replaces it, by page.
-    boxes: dict[str, str] = field(default_factory=dict)
-    nonce: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Whether document bodies pass through the sanitiser (policy.yml site.sanitize_html).
     sanitize: bool = True
     # mkdocs-redirects' redirect_maps for the documents' old_paths (opsbook.oldpaths).
     redirects: dict[str, str] = field(default_factory=dict)
 
 
-_build: Build | None = None
+# The build in progress, for the macros (mkdocs-macros calls them with no way to the plugin).
+_active: Build | None = None
+
+
+def activate(build: Build | None) -> None:
+    """Make build the one current() returns (None: no build in progress)."""
+    global _active
+    _active = build
 
 
 def current() -> Build:
-    """The build in progress; raises RuntimeError outside a build with the opsbook hooks."""
-    if _build is None:
+    """The build in progress; raises RuntimeError outside a build with the opsbook plugin."""
+    if _active is None:
         raise RuntimeError(
-            "opsbook's MkDocs hooks are not active: add `hooks: [hooks/opsbook.py]` to mkdocs.yml"
+            "opsbook's MkDocs plugin is not active: add `- opsbook` to the plugins of mkdocs.yml"
         )
-    return _build
+    return _active
 
 
 def format_problem(p: Problem) -> str:
@@ -140,21 +110,33 @@ def _case_insensitive(directory: Path) -> bool:
         return False
 
 
-def _root(config: Any) -> Path:
+def config_root(config: MkDocsConfig) -> Path:
+    """The folder of mkdocs.yml (the working directory for a config without a file)."""
     path = config.config_file_path
     return Path(path).resolve().parent if path else Path.cwd().resolve()
 
 
-def _load(root: Path, config: Any) -> tuple[Context, dict[str, str]]:
+def load_build(root: Path, config: MkDocsConfig, today: dt.date) -> Build:
+    """Load and lint the handbook at root and log its problems; PluginError if unusable."""
+    ctx, redirects = _load(root, config, today)
+    # Staleness and overdue items were left out of the lint (they show on /review/ and
+    # /action-items/): what is left is a mistake in a file, a warning under --strict.
+    for p in ctx.problems:
+        log.warning(format_problem(p))
+    specs = generated_pages(ctx)
+    return Build(
+        root=root,
+        ctx=ctx,
+        specs=specs,
+        generated={s.src_uri: s for s in specs},
+        sanitize=sanitize.enabled(ctx.handbook.policy),
+        redirects=redirects,
+    )
+
+
+def _load(root: Path, config: MkDocsConfig, today: dt.date) -> tuple[Context, dict[str, str]]:
     """The handbook and its lint problems bar staleness and overdue, and the redirects of its
     old paths; PluginError if unusable."""
-    try:
-        today = lint.today()
-    except ValueError as exc:
-        value = os.environ.get("OPSBOOK_TODAY", "")
-        raise PluginError(
-            f"opsbook: OPSBOOK_TODAY must be a date YYYY-MM-DD, got '{value}'"
-        ) from exc
     try:
         result = lint.run(root, checks.Options(today=today, state=False))
         # Old paths are read from the documents' data, which release_sources drops.
@@ -181,42 +163,21 @@ def _load(root: Path, config: Any) -> tuple[Context, dict[str, str]]:
     return ctx, redirects
 
 
-def on_config(config: Any, **kwargs: Any) -> Any:
-    """Load and lint the handbook, log its problems, and add tree and service pages to the nav."""
-    global _build
-    _build = None  # a failed load must not leave the previous build's pages behind
-    root = _root(config)
-    ctx, redirects = _load(root, config)
-    # Staleness and overdue items were left out of the lint (they show on /review/ and
-    # /action-items/): what is left is a mistake in a file, a warning under --strict.
-    for p in ctx.problems:
-        log.warning(format_problem(p))
-    specs = generated_pages(ctx)
+def configure(config: MkDocsConfig, build: Build) -> None:
+    """Set the site up for the handbook: nav, assets, site name, redirects."""
     docs_dir = Path(config.docs_dir)
     if config.nav is None:
-        config.nav = default_nav(specs, docs_dir)
+        config.nav = default_nav(build.specs, docs_dir)
     else:
-        config.nav = nav_with_children(config.nav, specs)
+        config.nav = nav_with_children(config.nav, build.specs)
+    build.in_nav = set(_nav_uris(config.nav))
     _link_assets(config)
     _offline_shim_shipped(config)
-    _macros_skip_finished_pages(config)
     _site_name_as_text(config)
-    _add_redirects(config, redirects)
-    _search_id_field(config)
-    build = Build(
-        root=root,
-        ctx=ctx,
-        specs=specs,
-        generated={s.src_uri: s for s in specs},
-        sanitize=sanitize.enabled(ctx.handbook.policy),
-        redirects=redirects,
-    )
-    build.in_nav = set(_nav_uris(config.nav))
-    _build = build
-    return config
+    _add_redirects(config, build.redirects)
 
 
-def _add_redirects(config: Any, redirects: dict[str, str]) -> None:
+def _add_redirects(config: MkDocsConfig, redirects: dict[str, str]) -> None:
     """Give mkdocs-redirects a page at each document's old path, leading to the document.
 
     The handbook's own redirect_maps win over an old path at the same place. Without the
@@ -224,9 +185,8 @@ def _add_redirects(config: Any, redirects: dict[str, str]) -> None:
     """
     if not redirects:
         return
-    plugins = config.plugins
-    plugin = plugins.get("redirects") if hasattr(plugins, "get") else None
-    maps = getattr(getattr(plugin, "config", None), "get", lambda _key: None)("redirect_maps")
+    plugin = config.plugins.get("redirects")
+    maps = plugin.config.get("redirect_maps") if plugin is not None else None
     if plugin is None or not isinstance(maps, dict):
         log.warning(
             f"{len(redirects)} old_paths of documents need the mkdocs-redirects plugin: add "
@@ -238,89 +198,7 @@ def _add_redirects(config: Any, redirects: dict[str, str]) -> None:
         maps.setdefault(key, target)
 
 
-# The search index field holding a document's id, and its weight (Material: title 1e3,
-# tags 1e6). See _search_id_field.
-SEARCH_ID_FIELD = "ob_id"
-SEARCH_ID_BOOST = 1e4
-
-
-def _search_plugin(config: Any) -> Any:
-    """Material's search plugin, listed as `search` in mkdocs.yml and kept as material/search."""
-    plugins = config.plugins
-    if not hasattr(plugins, "get"):
-        return None
-    return plugins.get("material/search") or plugins.get("search")
-
-
-def _search_id_field(config: Any) -> None:
-    """Give Material's search index a field for documents' ids, weighed above titles.
-
-    A search for RB-0004 reaches lunr as the two terms `rb` and `0004` (its query lexer cuts
-    at '-' whatever the separator says, so an unsplit RB0004 token would never be asked
-    for). In the text, `rb` is on every runbook and a long runbook's one `0004` weighs less
-    than a short one's link to it: RB-0002 came first. In a field of its own, `0004` is on
-    one document only, and outweighs any text match. The field is not shown in results.
-    """
-    search = _search_plugin(config)
-    fields = getattr(getattr(search, "config", None), "get", lambda _key: None)("fields")
-    if isinstance(fields, dict):
-        fields.setdefault(SEARCH_ID_FIELD, {"boost": SEARCH_ID_BOOST})
-
-
-def _index_id(config: Any, page: Any, doc_id: str) -> None:
-    """Put a document's id in the search entry of its page (the first, for its title).
-
-    Called after Material's search plugin added the page's entries (its on_page_context).
-    """
-    search = _search_plugin(config)
-    entries = getattr(getattr(search, "search_index", None), "entries", None)
-    if not doc_id or not isinstance(entries, list):
-        return
-    url = page.url
-    first = None
-    for entry in reversed(entries):
-        location = entry.get("location", "") if isinstance(entry, dict) else ""
-        if location != url and not location.startswith(url + "#"):
-            break
-        first = entry
-    if first is not None:
-        first[SEARCH_ID_FIELD] = doc_id
-
-
-def _macros_skip_finished_pages(config: Any) -> None:
-    """Let mkdocs-macros see only pages that may render Jinja, not documents or generated pages.
-
-    Its page_markdown event copies its variables and the page for every page, even one with
-    `render_macros: false` that it then returns unchanged: for a handbook, that is every
-    runbook and postmortem (about 1% of a build). The event is wrapped where MkDocs lists it;
-    if MkDocs or mkdocs-macros change shape, nothing is wrapped and the build is as before.
-    """
-    plugins = config.plugins
-    macros = plugins.get("macros") if hasattr(plugins, "get") else None
-    events = getattr(plugins, "events", {}).get("page_markdown")
-    origins = getattr(plugins, "_event_origins", None)
-    if macros is None or not isinstance(events, list) or not isinstance(origins, dict):
-        return
-    for i, method in enumerate(events):
-        if getattr(method, "__self__", None) is not macros:
-            continue
-        if getattr(method, "__name__", "") != "on_page_markdown":
-            continue
-
-        def on_page_markdown(
-            markdown: str, *, page: Any, _render: Any = method, **kwargs: Any
-        ) -> Any:
-            build = _build
-            uri = page.file.src_uri
-            if build is not None and (uri in build.documents or uri in build.generated):
-                return markdown
-            return _render(markdown, page=page, **kwargs)
-
-        events[i] = on_page_markdown
-        origins[on_page_markdown] = origins.get(method, "macros")
-
-
-def _site_name_as_text(config: Any) -> None:
+def _site_name_as_text(config: MkDocsConfig) -> None:
     """Make site_name text in every page: Material prints it unescaped in <title> and the header.
 
     Markup is a str that is escaped already: printed as is (`{{ config.site_name }}`) it shows
@@ -331,29 +209,27 @@ def _site_name_as_text(config: Any) -> None:
         config.site_name = Markup(esc(name))
 
 
-def _link_assets(config: Any) -> None:
+def _link_assets(config: MkDocsConfig) -> None:
     """Link opsbook's stylesheet and scripts from every page, unless mkdocs.yml does already."""
-    for listed, wanted in ((config.extra_css, STYLESHEETS), (config.extra_javascript, SCRIPTS)):
+    listed_css: list[Any] = config.extra_css
+    listed_js: list[Any] = config.extra_javascript
+    for listed, wanted in ((listed_css, STYLESHEETS), (listed_js, SCRIPTS)):
         present = {str(item) for item in listed}
         listed.extend(uri for uri in wanted if uri not in present)
 
 
-def _offline_shim_shipped(config: Any) -> None:
+def _offline_shim_shipped(config: MkDocsConfig) -> None:
     """With Material's offline plugin on, load its iframe-worker shim from the site itself.
 
-    The plugin (its on_config, before this hook's) adds https://unpkg.com/iframe-worker/shim
+    The plugin (its on_config, before this one's) adds https://unpkg.com/iframe-worker/shim
     to `extra.polyfills`, which every page loads: opened from file:// on a laptop with no
     network, the shim never came and the search box never appeared. opsbook ships the same
     shim (assets/iframe-worker-shim.js, MIT) and lists that instead; the plugin adds none when
     an iframe-worker is listed already, so the order of the two does not matter.
     """
     plugins = config.plugins
-    offline = (
-        plugins.get("material/offline") or plugins.get("offline")
-        if hasattr(plugins, "get")
-        else None
-    )
-    if offline is None or not getattr(offline, "config", {}).get("enabled", True):
+    offline = plugins.get("material/offline") or plugins.get("offline")
+    if offline is None or not offline.config.get("enabled", True):
         return
     polyfills = [
         str(script)
@@ -432,68 +308,8 @@ def _nav_uris(nav: Any) -> list[str]:
     return []
 
 
-# Before mkdocs-redirects (0), which lists the site's pages in its own on_files: the documents
-# and generated pages must be among them for its redirects to find their targets.
-@event_priority(50)
-def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
-    """Add the documents (out of the nav), the generated pages and opsbook's assets."""
-    build = current()
-    ctx = build.ctx
-    for uri, path in ASSETS.items():
-        # A handbook's own docs/assets/opsbook.css (say) wins over the packaged one.
-        if files.get_file_from_path(uri) is None:
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
-    generated_urls = {page_url(s.src_uri, ctx.directory_urls): s.src_uri for s in build.specs}
-    for spec in build.specs:
-        existing = files.get_file_from_path(spec.src_uri)
-        if existing is not None:
-            log.warning(
-                f"docs/{spec.src_uri} is replaced by the page opsbook generates there: "
-                "move it to another path"
-            )
-            files.remove(existing)
-        inclusion = (
-            InclusionLevel.UNDEFINED if spec.src_uri in build.in_nav else InclusionLevel.NOT_IN_NAV
-        )
-        # Rendered when MkDocs reads the page (on_page_read_source): a File keeps the content
-        # it is given until the build ends, a second copy of every generated page.
-        files.append(File.generated(config, spec.src_uri, content="", inclusion=inclusion))
-    rels = [rb.rel for rb in ctx.handbook.runbooks]
-    rels += [pm.rel for pm in ctx.handbook.postmortems]
-    rels += list(ctx.handbook.broken)
-    for rel in rels:
-        if not rel.endswith(".md"):
-            continue
-        clash = generated_urls.get(page_url(rel, ctx.directory_urls))
-        if clash is not None:
-            log.warning(
-                f"{rel}: its page would replace the generated page {clash}: rename the file"
-            )
-            continue
-        existing = files.get_file_from_path(rel)
-        if existing is not None:
-            log.warning(f"docs/{rel} is replaced by the handbook document {rel}: remove one")
-            files.remove(existing)
-        path = build.root / rel
-        files.append(
-            File.generated(config, rel, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV)
-        )
-        build.documents[rel] = path
-    return files
-
-
-def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
-    """A generated page, rendered; a document's body without its frontmatter, read by opsbook's
-    own loader."""
-    build = _build
-    if build is None:
-        return None
-    rel = page.file.src_uri
-    spec = build.generated.get(rel)
-    if spec is not None:
-        return spec.render(build.ctx)
-    if rel not in build.documents:
-        return None
+def document_body(build: Build, rel: str) -> str:
+    """A document's body as Markdown, without its frontmatter (read by opsbook's own loader)."""
     doc = build.ctx.document(rel)
     source = doc.source if doc is not None else None
     body = source.body if source is not None else _broken_body(build.documents[rel], build.root)
@@ -501,8 +317,7 @@ def on_page_read_source(page: Any, *, config: Any, **kwargs: Any) -> str | None:
     # relative paths MkDocs understands (the files themselves stay as they were).
     if "{{" in body:
         body = dialects.hugo_ref_links(body)
-    # A leading blank line stops MkDocs from reading the body's first lines as metadata.
-    return "\n" + body
+    return body
 
 
 def _broken_body(path: Path, root: Path) -> str:
@@ -524,144 +339,13 @@ def _broken_body(path: Path, root: Path) -> str:
     return text
 
 
-def _stash(build: Build, uri: str, html: str) -> str:
-    """A placeholder paragraph for a block of finished HTML, put back by on_page_content.
-
-    The generated tables are HTML already; handing them to Python-Markdown only to have it
-    parse and copy them through cost more than rendering the rest of a page.
-    """
-    page = build.stash.setdefault(uri, {})
-    token = f"OPSBOOK{build.nonce}X{len(page)}"
-    page[token] = html
-    return token
-
-
-def _stash_html_blocks(build: Build, uri: str, markdown: str) -> str:
-    # Generated pages are written as blank-line separated blocks where every raw HTML block
-    # starts with "<" (opsbook.pages.common.blocks): each such block is stashed whole.
-    chunks = markdown.split("\n\n")
-    return "\n\n".join(
-        _stash(build, uri, chunk) if chunk.startswith("<") else chunk for chunk in chunks
-    )
-
-
-@event_priority(50)  # before mkdocs-macros (0) and Material's tags plugin (-50)
-def on_page_markdown(markdown: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
-    """Turn Jinja off where it must not run, and open documents with their box or banner."""
-    build = _build
-    if build is None:
-        return None
-    rel = page.file.src_uri
-    if rel in build.documents:
-        ctx = build.ctx
-        doc = ctx.document(rel)
-        # Replace the metadata MkDocs read: a document's fields are data, not page settings,
-        # and Material prints meta.title and tags unescaped.
-        meta: dict[str, Any] = {"render_macros": False}
-        if doc is not None:
-            meta["title"] = esc(doc.title)
-        if isinstance(doc, Runbook) and doc.tags:
-            meta["tags"] = [esc(t) for t in doc.tags]
-        page.meta = meta
-        # The box or banner is added to the HTML in on_page_content: as a block of Markdown,
-        # even a placeholder for it, and a heading to put it under, cost more to convert than a
-        # tenth of a typical runbook.
-        return None
-    spec = build.generated.get(rel)
-    if spec is not None:
-        page.meta["render_macros"] = False
-        # Generated pages have tables, not sections worth a table of contents: an empty
-        # sidebar took the room of their last columns.
-        hidden = page.meta.get("hide")
-        hidden = list(hidden) if isinstance(hidden, list) else []
-        if "toc" not in hidden:
-            page.meta["hide"] = [*hidden, "toc"]
-        if spec.parent is not None:
-            # A title from policy.yml or a document (tree, service): Material prints
-            # meta.title as is, while the nav title would go through `striptags`, which
-            # unescapes entities and would turn an escaped title back into markup.
-            page.meta["title"] = esc(spec.title)
-        return _stash_html_blocks(build, rel, markdown)
-    return None
-
-
-def on_page_content(html: str, *, page: Any, config: Any, **kwargs: Any) -> str | None:
-    """Put the stashed HTML back, open documents with their search summary, and hold listings
-    back until search has indexed the page.
-
-    A listing (opsbook.pages.common.listing) repeats what the documents' own pages say.
-    """
-    build = _build
-    if build is None:
-        return None
-    uri = page.file.src_uri
-    for token, block in build.stash.pop(uri, {}).items():
-        html = html.replace(f"<p>{token}</p>", block, 1)
-    if uri in build.documents:
-        # A body is Markdown from any team's pull request: only what the allow-list keeps
-        # reaches the page. The box is added after, out of the sanitiser: it is opsbook's
-        # own, escaped HTML, and needs attributes bodies may not have.
-        if build.sanitize:
-            html = sanitize.clean(html)
-        # Search indexes a lean summary; the box itself is made after search has seen the page
-        # (on_page_context), so no build holds every document's box from one phase to the next.
-        summary = document_page.search_summary(build.ctx, uri)
-        box = f'<div data-ob-box="{build.nonce}">{summary}</div>'
-        doc = build.ctx.document(uri)
-        html = document_page.insert_after_h1_html(html, box, doc.title if doc else None)
-        build.boxes[uri] = box
-        return html
-    if LISTING_START not in html:
-        return html
-    parts: list[str] = []
-    deferred: dict[str, str] = {}
-    rest = html
-    while (start := rest.find(LISTING_START)) >= 0:
-        end = rest.find(LISTING_END, start)
-        if end < 0:
-            break
-        placeholder = f'<div data-ob-listing="{len(deferred)}-{build.nonce}"></div>'
-        deferred[placeholder] = rest[start + len(LISTING_START) : end]
-        parts += [rest[:start], placeholder]
-        rest = rest[end + len(LISTING_END) :]
-    build.deferred[uri] = deferred
-    return "".join(parts) + rest
-
-
-@event_priority(-100)  # after Material's search plugin (0) has indexed the page
-def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> Any:
-    """Put the listings and the documents' boxes in, now that search has seen the page."""
-    build = _build
-    if build is None:
-        return context
-    uri = page.file.src_uri
-    box = build.boxes.pop(uri, None)
-    if box is not None:
-        doc = build.ctx.document(uri)
-        if doc is not None:
-            _index_id(config, page, doc.id)
-        header, _title = document_page.header(build.ctx, uri)
-        page.content = page.content.replace(box, header, 1)
-        return context
-    if uri not in build.deferred:
-        return context
-    content = page.content
-    for placeholder, block in build.deferred.pop(uri).items():
-        content = content.replace(placeholder, block, 1)
-    page.content = content
-    return context
-
-
-def on_post_build(*, config: Any, **kwargs: Any) -> None:
-    """Write the open action items as JSON, CSV and iCalendar at the site root."""
-    build = _build
-    if build is None:
-        return
+def write_site_files(build: Build, config: MkDocsConfig) -> None:
+    """Write the open action items as JSON, CSV and iCalendar, insights.json, the alert pages."""
     ctx = build.ctx
     items = ctx.open_items
     site = Path(config.site_dir)
     site.mkdir(parents=True, exist_ok=True)
-    domain = actions.calendar_domain(ctx.site_url, config.site_name, _root(config).name)
+    domain = actions.calendar_domain(ctx.site_url, config.site_name, build.root.name)
     outputs = {
         "action-items.json": actions.to_json(items, ctx.today),
         "action-items.csv": actions.to_csv(items, ctx.today),
@@ -709,28 +393,44 @@ def _write_alert_pages(ctx: Context, site: Path) -> None:
             log.warning(f"cannot write the alert page {rel}: {exc.reason}")
 
 
-def on_serve(server: Any, *, config: Any, builder: Any = None, **kwargs: Any) -> Any:
-    """Rebuild when a document, policy.yml or a schema changes (they live outside docs/).
+def watch_handbook(server: LiveReloadServer, root: Path) -> None:
+    """Have `mkdocs serve` rebuild when a document, policy.yml or a schema changes.
 
-    MkDocs can watch only what exists, and calls this once: a folder made after `serve`
-    started (the first postmortem's) is caught by a watch on the handbook root itself.
+    They live outside docs/. MkDocs can watch only what exists, and asks once: a folder made
+    after `serve` started (the first postmortem's) is caught by a watch on the root itself.
     """
-    root = _root(config)
     for name in WATCHED:
         path = root / name
         if path.exists():
             server.watch(str(path))
     if any(not (root / name).exists() for name in WATCHED):
         _watch_for_new(server, root)
-    return server
 
 
-def _watch_for_new(server: Any, root: Path) -> None:
-    """Watch (not recursively) the root for a WATCHED folder or file to appear, then watch it."""
-    observer = getattr(server, "observer", None)
-    if observer is None:
-        return
+class _RebuildRequests:
+    """Asks `mkdocs serve` for a rebuild through its public watch, as any changed file does.
+
+    MkDocs has no call for it: a file is written into a folder of opsbook's own that the
+    server watches (a temporary one, removed when serve ends).
+    """
+
+    def __init__(self, server: LiveReloadServer) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="opsbook-serve-")
+        server.watch(self._folder.name)
+
+    def ask(self) -> None:
+        (Path(self._folder.name) / "rebuild").write_text(str(time.time_ns()), encoding="utf-8")
+
+
+def _watch_for_new(server: LiveReloadServer, root: Path) -> None:
+    """Watch (not recursively) the root for a WATCHED folder or file to appear, then watch it.
+
+    Files may land in a new folder before its watch begins (`opsbook new` makes both at
+    once): a rebuild is asked for then, since MkDocs' own watch ignores a folder being made.
+    """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+    rebuild = _RebuildRequests(server)
 
     def appeared(event: FileSystemEvent) -> None:
         for raw in (event.src_path, getattr(event, "dest_path", "")):
@@ -739,22 +439,27 @@ def _watch_for_new(server: Any, root: Path) -> None:
                 continue
             if path.exists():
                 server.watch(str(path))
-                _rebuild(server)
+                rebuild.ask()
 
     handler = FileSystemEventHandler()
     handler.on_created = appeared  # type: ignore[method-assign]
     handler.on_moved = appeared  # type: ignore[method-assign]
-    observer.schedule(handler, str(root), recursive=False)
+    server.observer.schedule(handler, str(root), recursive=False)
 
 
-def _rebuild(server: Any) -> None:
-    """Ask `mkdocs serve` for a rebuild: files may have landed in a folder before its watch did.
+# --- the events an older handbook's hooks/opsbook.py imports ------------------------------
 
-    MkDocs has no public call for it; without these attributes the next change rebuilds.
-    """
-    cond = getattr(server, "_rebuild_cond", None)
-    if cond is None or not hasattr(server, "_want_rebuild"):
-        return
-    with cond:
-        server._want_rebuild = True
-        cond.notify_all()
+
+def on_config(config: MkDocsConfig, **kwargs: Any) -> MkDocsConfig:
+    """Install opsbook's plugin into this build (opsbook.plugin.install), which does the rest."""
+    from opsbook import plugin  # the plugin imports this module
+
+    return plugin.install(config)
+
+
+def _handled_by_the_plugin(*args: Any, **kwargs: Any) -> None:
+    """An event the plugin that on_config installed handles itself."""
+
+
+on_files = on_page_content = on_page_context = on_page_markdown = _handled_by_the_plugin
+on_page_read_source = on_post_build = on_serve = _handled_by_the_plugin

@@ -21,7 +21,10 @@ try:
         on_page_markdown,
         on_page_read_source,
         on_post_build,
+        on_post_page,
+        on_post_template,
         on_serve,
+        on_startup,
     )
 finally:
     sys.path[:] = _SAVED_PATH
@@ -34,5 +37,8 @@ __all__ = [
     "on_page_markdown",
     "on_page_read_source",
     "on_post_build",
+    "on_post_page",
+    "on_post_template",
     "on_serve",
+    "on_startup",
 ]

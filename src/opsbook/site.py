@@ -38,7 +38,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from opsbook import actions, checks, fsutil, lint, load, oldpaths, report, sanitize, schemas
+from opsbook import (
+    actions,
+    checks,
+    fsutil,
+    lint,
+    load,
+    oldpaths,
+    report,
+    sanitize,
+    schemas,
+    search_index,
+)
 from opsbook.model import Problem, Runbook
 from opsbook.pages import (
     ASSETS,
@@ -90,6 +101,8 @@ class Build:
     sanitize: bool = True
     # mkdocs-redirects' redirect_maps for the documents' old_paths (opsbook.oldpaths).
     redirects: dict[str, str] = field(default_factory=dict)
+    # Which search answers the search box, Pagefind's or Material's (opsbook.search_index).
+    search: search_index.Search | None = None
 
 
 _build: Build | None = None
@@ -198,6 +211,7 @@ def on_config(config: Any, **kwargs: Any) -> Any:
         generated={s.src_uri: s for s in specs},
         sanitize=sanitize.enabled(ctx.handbook.policy),
         redirects=redirects,
+        search=search_index.configure(config, _policy_data(ctx)),
     )
     build.in_nav = set(_nav_uris(config.nav))
     _build = build
@@ -431,6 +445,7 @@ def on_files(files: Files, *, config: Any, **kwargs: Any) -> Files:
         # A handbook's own docs/assets/opsbook.css (say) wins over the packaged one.
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, abs_src_path=str(path)))
+    search_index.add_files(build.search, files, config)
     generated_urls = {page_url(s.src_uri, ctx.directory_urls): s.src_uri for s in build.specs}
     for spec in build.specs:
         existing = files.get_file_from_path(spec.src_uri)
@@ -640,7 +655,7 @@ def on_page_context(context: Any, *, page: Any, config: Any, **kwargs: Any) -> A
         return context
     content = page.content
     for placeholder, block in build.deferred.pop(uri).items():
-        content = content.replace(placeholder, block, 1)
+        content = content.replace(placeholder, search_index.ignored(build.search, block), 1)
     page.content = content
     return context
 
@@ -669,6 +684,31 @@ def on_post_build(*, config: Any, **kwargs: Any) -> None:
         except fsutil.WriteError as exc:
             raise PluginError(f"opsbook: {exc}") from exc
     _write_alert_pages(ctx, site)
+    search_index.finish(build.search, site)
+
+
+def on_startup(*, command: str, **kwargs: Any) -> None:
+    """Note whether this is `mkdocs serve` (its rebuilds keep Material's search)."""
+    search_index.set_command(command)
+
+
+def on_post_page(output: str, *, page: Any, config: Any, **kwargs: Any) -> str:
+    """Name opsbook's search worker in the page, and mark what Pagefind indexes."""
+    build = _build
+    if build is None:
+        return output
+    return search_index.page_html(build.search, output, indexed=not search_index.excluded(page))
+
+
+def on_post_template(output_content: str, *, template_name: str, **kwargs: Any) -> str:
+    """404.html names opsbook's search worker too."""
+    build = _build
+    return output_content if build is None else search_index.template_html(build.search, output_content)
+
+
+def _policy_data(ctx: Context) -> Any:
+    source = ctx.handbook.policy.source
+    return source.data if source is not None else {}
 
 
 def _write_alert_pages(ctx: Context, site: Path) -> None:

@@ -68,7 +68,9 @@ _ARTICLE = '<article class="md-content__inner md-typeset">'
 _ID_SPANS = tuple(
     f'<p class="admonition-title">{kind} <span class="ob-id">' for kind in ("Runbook", "Postmortem")
 )
-_HEADERLINK = 'class="headerlink"'
+# A document box's grid of fields (service, owner, severity, review): on the index pages
+# already, and words (owner, reviewed) every document has.
+_BOX_GRID = '<dl class="ob-meta__grid">'
 # What Pagefind leaves out of every page: the ¶ permalink of each heading.
 EXCLUDED = (".headerlink",)
 # Longest a Pagefind run may take (10,000 documents index in well under a minute).
@@ -201,6 +203,7 @@ def page_html(search: Search | None, html: str, *, indexed: bool = True) -> str:
     html = _point_at_worker(search, html)
     if indexed:
         html = html.replace(_ARTICLE, _ARTICLE[:-1] + " data-pagefind-body>", 1)
+        html = html.replace(_BOX_GRID, _BOX_GRID[:-1] + " data-pagefind-ignore>", 1)
         for span in _ID_SPANS:
             if span in html:
                 weighed = span[:-1] + f' data-pagefind-weight="{ID_WEIGHT}" data-pagefind-meta="id">'

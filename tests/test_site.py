@@ -854,7 +854,9 @@ def test_runbook_without_a_heading_gets_its_title_once(headings: Built) -> None:
     # Search titles the page with its title as written: Pagefind keeps it as text (the worker
     # escapes it once for Material's result list, see test_browser).
     titles = [
-        p["meta"]["title"] for p in pagefind_pages(headings.site) if p["url"] == "/runbooks/api/none/"
+        p["meta"]["title"]
+        for p in pagefind_pages(headings.site)
+        if p["url"] == "/runbooks/api/none/"
     ]
     assert titles == ["The database's <b>WAL</b> & 'you'"]
 

@@ -206,7 +206,9 @@ def page_html(search: Search | None, html: str, *, indexed: bool = True) -> str:
         html = html.replace(_BOX_GRID, _BOX_GRID[:-1] + " data-pagefind-ignore>", 1)
         for span in _ID_SPANS:
             if span in html:
-                weighed = span[:-1] + f' data-pagefind-weight="{ID_WEIGHT}" data-pagefind-meta="id">'
+                weighed = (
+                    span[:-1] + f' data-pagefind-weight="{ID_WEIGHT}" data-pagefind-meta="id">'
+                )
                 html = html.replace(span, weighed, 1)
                 break
     return html
@@ -242,9 +244,7 @@ def run_pagefind(site: Path) -> str | None:
         "--silent",
     ]
     try:
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False
-        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"Pagefind did not run: {exc}"
     if proc.returncode != 0:

@@ -703,7 +703,11 @@ def on_post_page(output: str, *, page: Any, config: Any, **kwargs: Any) -> str:
 def on_post_template(output_content: str, *, template_name: str, **kwargs: Any) -> str:
     """404.html names opsbook's search worker too."""
     build = _build
-    return output_content if build is None else search_index.template_html(build.search, output_content)
+    return (
+        output_content
+        if build is None
+        else search_index.template_html(build.search, output_content)
+    )
 
 
 def _policy_data(ctx: Context) -> Any:

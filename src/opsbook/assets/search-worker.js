@@ -23,6 +23,11 @@ const RESULT = 3;
 const SHOWN = 10;
 // Sections listed under a page ("N more on this page").
 const SECTIONS = 3;
+// The box sends a query at every key: one typed within this many ms of the next is not
+// asked (each asked query costs its index chunks and ten fragments).
+const SETTLE_MS = 80;
+// Shorter queries are not asked: one letter matches nearly every word.
+const SHORTEST = 2;
 
 // The site root and Pagefind's bundle, from this file's own place (assets/ at the root).
 const ROOT = new URL("../", self.location.href);
@@ -121,8 +126,11 @@ function item(data, score, words) {
 async function answer(query) {
   const mine = ++latest;
   const text = String(query || "").trim();
-  if (!text) return { items: [] };
+  if (text.length < SHORTEST) return { items: [] };
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  if (mine !== latest) return null;
   const module = pagefind || (await load());
+  if (mine !== latest) return null;
   const found = await module.search(text);
   if (mine !== latest || !found || !found.results) return null;
   const best = found.results.slice(0, SHOWN);

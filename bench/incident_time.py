@@ -18,19 +18,22 @@ bench/run.py calls `bench` and `section`; `replace_section` updates docs/benchma
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path[:0] = [str(BENCH), str(REPO / "tests"), str(REPO / "src")]
+sys.path[:0] = [str(BENCH), str(REPO / "src")]
 
 from generate import generate  # noqa: E402
 
@@ -141,10 +144,22 @@ def build_sites(count: int, work: Path) -> dict[str, Path]:
     return sites
 
 
-def _serve(site: Path) -> Iterator[Any]:
-    from browser import serve
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
-    yield from serve(site)
+
+def _serve(site: Path) -> Generator[str, None, None]:
+    """Serve site on a free port of 127.0.0.1 (as tests/browser.py does): yields its URL."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def measure_query(browser: Any, url: str, variant: dict[str, str], shaped: bool) -> dict[str, Any]:
@@ -179,7 +194,7 @@ def measure_query(browser: Any, url: str, variant: dict[str, str], shaped: bool)
     def on_response(response: Any) -> None:
         try:
             sizes_ = response.request.sizes()
-        except Exception:  # noqa: BLE001 - a response that went away: not counted
+        except Exception:
             return
         worker_bytes[response.url + f"#{len(worker_bytes)}"] = int(
             sizes_["responseBodySize"] + sizes_["responseHeadersSize"]
@@ -226,7 +241,7 @@ def bench_size(count: int, work: Path) -> dict[str, Any]:
         name: (site / "search" / "search_index.json").stat().st_size for name, site in sites.items()
     }
     servers = {name: _serve(site) for name, site in sites.items()}
-    bases = {name: next(gen).url for name, gen in servers.items()}
+    bases = {name: next(gen) for name, gen in servers.items()}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

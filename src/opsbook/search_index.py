@@ -129,12 +129,12 @@ def _enabled(plugin: Any) -> bool:
 def pagefind_binary() -> str | None:
     """The Pagefind executable that `pip install pagefind[bin]` ships, or None."""
     try:
-        from pagefind.service import _must_get_executable  # type: ignore[import-untyped]
+        from pagefind.service import _must_get_executable
     except ImportError:
         return None
     try:
         return str(_must_get_executable())
-    except Exception:  # noqa: BLE001 - any failure to find it means: no Pagefind here
+    except Exception:
         return None
 
 
@@ -162,9 +162,23 @@ def engine(config: Any, policy_data: Any) -> tuple[str, str]:
 
 
 def configure(config: Any, policy_data: Any) -> Search:
-    """The search of this build (on_config)."""
+    """The search of this build (on_config, after Material's search plugin's)."""
     name, reason = engine(config, policy_data)
+    if name == PAGEFIND:
+        _skip_material_index(config)
     return Search(name, reason)
+
+
+def _skip_material_index(config: Any) -> None:
+    """Spare Material's search plugin indexing every page: Pagefind answers, and
+    search_index.json is written with its config only.
+
+    Its on_config made this build's SearchIndex; its on_page_context adds each page to it
+    (parsing the page's HTML: a tenth of a build). Without that object, nothing changes.
+    """
+    index = getattr(_plugin(config, "material/search", "search"), "search_index", None)
+    if index is not None and callable(getattr(index, "add_entry_from_context", None)):
+        index.add_entry_from_context = lambda page: None
 
 
 def add_files(search: Search | None, files: Files, config: Any) -> None:

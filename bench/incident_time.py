@@ -168,7 +168,6 @@ def measure_query(browser: Any, url: str, variant: dict[str, str], shaped: bool)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     if shaped:
         rate = SHAPED["mbit"] * 1e6 / 8
         conditions = {

@@ -268,17 +268,14 @@ def run_pagefind(site: Path) -> str | None:
 
 def _lean_index(site: Path) -> None:
     """Keep only Material's config in search_index.json: the page script fetches it before it
-    starts the worker, which reads nothing else from it but where Pagefind's bundle is."""
+    sets the worker up, and opsbook's worker reads nothing of it."""
     path = site / INDEX_JSON
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
     config = data.get("config") if isinstance(data, dict) else None
-    lean = {
-        "config": {**(config if isinstance(config, dict) else {}), PAGEFIND: f"{BUNDLE}/"},
-        "docs": [],
-    }
+    lean = {"config": config if isinstance(config, dict) else {}, "docs": []}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(lean, separators=(",", ":")), encoding="utf-8")

@@ -5,7 +5,7 @@
  * sends QUERY with the box's text at every key and renders each RESULT. Material's own worker
  * answers only once the whole index (tens of MB at 10,000 documents) has arrived; this one asks
  * Pagefind, which loads the few index chunks a query's words are in and the fragments of the
- * ten best pages, so the first result shows before the index is all there.
+ * best pages, so the first result shows before the index is all there.
  *
  * The messages are Material's (src/templates/assets/javascripts/integrations/search/worker/
  * message): SETUP 0, READY 1, QUERY 2, RESULT 3; a RESULT is {items: SearchItem[][]}, one
@@ -19,8 +19,10 @@ const READY = 1;
 const QUERY = 2;
 const RESULT = 3;
 
-// Pages shown per query: Material renders ten at once, and each costs one fragment request.
-const SHOWN = 10;
+// Pages listed per query, each costing one fragment request: the first FIRST are fetched in
+// one round (a browser opens six connections to a host) and shown, then up to SHOWN.
+const FIRST = 5;
+const SHOWN = 20;
 // Sections listed under a page ("N more on this page").
 const SECTIONS = 3;
 // The box sends a query at every key: one typed within this many ms of the next is not
@@ -31,7 +33,7 @@ const SHORTEST = 2;
 
 // The site root and Pagefind's bundle, from this file's own place (assets/ at the root).
 const ROOT = new URL("../", self.location.href);
-let bundle = new URL("pagefind/", ROOT);
+const bundle = new URL("pagefind/", ROOT);
 
 let pagefind = null;
 let loading = null;
@@ -123,54 +125,62 @@ function item(data, score, words) {
   return [article, ...sections];
 }
 
-async function answer(query) {
-  const mine = ++latest;
-  const text = String(query || "").trim();
-  if (text.length < SHORTEST) return { items: [] };
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  if (mine !== latest) return null;
-  const module = pagefind || (await load());
-  if (mine !== latest) return null;
-  const found = await module.search(text);
-  if (mine !== latest || !found || !found.results) return null;
-  const best = found.results.slice(0, SHOWN);
-  const datas = await Promise.all(best.map((result) => result.data()));
-  if (mine !== latest) return null;
-  const words = terms(text);
-  const items = datas.map((data, i) => item(data, best[i].score * 1000, words));
-  // A document's id lists that document first (its box marks the id as `id` metadata).
+function items(datas, results, words) {
+  return datas.map((data, i) => item(data, results[i].score * 1000, words));
+}
+
+// A document's id lists that document first (its box marks the id as `id` metadata).
+function ownFirst(list, datas, text) {
   const wanted = text.toUpperCase();
   const own = datas.findIndex((data) => String((data.meta || {}).id || "").toUpperCase() === wanted);
   if (own > 0) {
-    const [first] = items.splice(own, 1);
-    first[0].score = items[0][0].score + 1;
-    items.unshift(first);
+    const [first] = list.splice(own, 1);
+    first[0].score = list[0][0].score + 1;
+    list.unshift(first);
   }
-  return { items };
+  return list;
 }
+
+// Answers one query: the first pages as soon as their fragments are in, then the rest.
+async function answer(query, reply) {
+  const mine = ++latest;
+  const text = String(query || "").trim();
+  if (text.length < SHORTEST) return reply({ items: [] });
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  if (mine !== latest) return;
+  const module = pagefind || (await load());
+  if (mine !== latest) return;
+  const found = await module.search(text);
+  if (mine !== latest || !found || !found.results) return;
+  const words = terms(text);
+  const best = found.results.slice(0, SHOWN);
+  const first = await Promise.all(best.slice(0, FIRST).map((result) => result.data()));
+  if (mine !== latest) return;
+  reply({ items: ownFirst(items(first, best, words), first, text) });
+  if (best.length <= FIRST) return;
+  const rest = await Promise.all(best.slice(FIRST).map((result) => result.data()));
+  if (mine !== latest) return;
+  const all = [...first, ...rest];
+  reply({ items: ownFirst(items(all, best, words), all, text) });
+}
+
+// Start loading Pagefind's entry, wasm and metadata now, not at the first key.
+load().catch(() => {});
 
 addEventListener("message", async (event) => {
   const message = event.data || {};
   switch (message.type) {
-    case SETUP: {
-      const config = (message.data && message.data.config) || {};
-      if (typeof config.pagefind === "string") bundle = new URL(config.pagefind, ROOT);
-      // Start loading Pagefind's entry, wasm and metadata now, not at the first key.
-      load().catch(() => {});
+    case SETUP:
       postMessage({ type: READY });
       break;
-    }
-    case QUERY: {
-      let result;
+    case QUERY:
       try {
-        result = await answer(message.data);
+        await answer(message.data, (data) => postMessage({ type: RESULT, data }));
       } catch (err) {
         console.warn(`opsbook search: ${err}`);
-        result = { items: [] };
+        postMessage({ type: RESULT, data: { items: [] } });
       }
-      if (result !== null) postMessage({ type: RESULT, data: result });
       break;
-    }
     default:
       break;
   }

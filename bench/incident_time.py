@@ -113,11 +113,21 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def build_sites(count: int, work: Path) -> dict[str, Path]:
-    """The handbook of count documents built as opsbook builds it and with Material's search."""
+def build_sites(count: int, work: Path, reuse: bool = False) -> dict[str, Path]:
+    """The handbook of count documents built as opsbook builds it and with Material's search.
+
+    reuse: keep sites built by an earlier run, with the search worker of this checkout copied
+    in as a build does (for measuring a change to the worker alone).
+    """
     from run import prepare_sites
 
     base = work / f"incident-{count}"
+    kept = {name: base / f"site-{name}" for name in ("pagefind", "material")}
+    if reuse and all((site / "index.html").is_file() for site in kept.values()):
+        shutil.copy2(
+            REPO / "src" / "opsbook" / "assets" / "search-worker.js", kept["pagefind"] / "assets"
+        )
+        return kept
     handbook = generate(count, base / "handbook")
     root, _plain = prepare_sites(handbook, base)
     sites: dict[str, Path] = {}
@@ -229,10 +239,10 @@ def measure_query(browser: Any, url: str, variant: dict[str, str], shaped: bool)
     return {"seconds": seconds, "bytes": sum(cdp_search.values()), "requests": len(cdp_search)}
 
 
-def bench_size(count: int, work: Path) -> dict[str, Any]:
+def bench_size(count: int, work: Path, reuse: bool = False) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    sites = build_sites(count, work)
+    sites = build_sites(count, work, reuse)
     row: dict[str, Any] = {"count": count, "runs": {}}
     incident = sites["pagefind"] / "incident" / "index.html"
     row["incident_bytes"] = incident.stat().st_size if incident.is_file() else 0
@@ -260,14 +270,14 @@ def bench_size(count: int, work: Path) -> dict[str, Any]:
     return row
 
 
-def bench(work: Path, sizes: Sequence[int] = SIZES) -> list[dict[str, Any]]:
+def bench(work: Path, sizes: Sequence[int] = SIZES, reuse: bool = False) -> list[dict[str, Any]]:
     """Measure every size; the rows are kept in work/incident_time.json for `section`."""
     work.mkdir(parents=True, exist_ok=True)
     path = work / "incident_time.json"
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
     rows = {row["count"]: row for row in old}
     for count in sizes:
-        rows[count] = bench_size(count, work)
+        rows[count] = bench_size(count, work, reuse)
         path.write_text(json.dumps(sorted(rows.values(), key=lambda r: r["count"]), indent=2))
     return sorted(rows.values(), key=lambda r: r["count"])
 
@@ -345,8 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--work", type=Path, default=BENCH / "out")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the sites an earlier run built, if any"
+    )
     args = parser.parse_args(argv)
-    bench(args.work, args.sizes)
+    bench(args.work, args.sizes, args.reuse)
     if args.out.is_file():
         args.out.write_text(
             replace_section(args.out.read_text(encoding="utf-8"), args.work), encoding="utf-8"

@@ -146,3 +146,23 @@ def test_lint_checks_site_search(tmp_path: Path, opsbook: Callable[..., Run]) ->
     assert "search" in run.out + run.err
     book.write("policy.yml", POLICY + "site:\n  search: material\n")
     assert opsbook("lint", cwd=book.root).code == 0
+
+
+def test_hooks_from_before_opsbooks_search_keep_materials(tmp_path: Path) -> None:
+    """A handbook's older hooks/opsbook.py forwards no on_post_page: Material's search, whole."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    install_site(book.root)
+    hook = book.root / "hooks" / "opsbook.py"
+    old = [
+        line
+        for line in hook.read_text(encoding="utf-8").splitlines()
+        if not any(name in line for name in ("on_post_page", "on_post_template", "on_startup"))
+    ]
+    hook.write_text("\n".join(old) + "\n", encoding="utf-8")
+    result = build(book.root, tmp_path / "site", strict=True)
+    assert result.code == 0, result.log
+    worker = worker_of(result.site, "index.html")
+    assert worker is not None and MATERIAL_WORKER in worker
+    assert result.json("search/search_index.json")["docs"]

@@ -152,6 +152,14 @@ def engine(config: Any, policy_data: Any) -> tuple[str, str]:
     # incremental rebuilds, and Material's search is rebuilt with the pages it serves.
     if _command == "serve":
         return MATERIAL, "mkdocs serve"
+    if not _sees_pages(config):
+        # A handbook's hooks/opsbook.py from before opsbook's own search: its pages would
+        # name Material's worker, so Material's search stays, whole.
+        log.info(
+            "hooks/opsbook.py forwards no on_post_page: the site keeps Material's search "
+            "(copy hooks/opsbook.py from a handbook made by `opsbook init` for opsbook's)"
+        )
+        return MATERIAL, "hooks"
     if pagefind_binary() is None:
         log.warning(
             "Pagefind is not installed (pip install 'pagefind[bin]'): the site uses "
@@ -159,6 +167,17 @@ def engine(config: Any, policy_data: Any) -> tuple[str, str]:
         )
         return MATERIAL, "no pagefind"
     return PAGEFIND, ""
+
+
+def _sees_pages(config: Any) -> bool:
+    """Whether opsbook's on_post_page is among MkDocs' post_page handlers of this build."""
+    events = getattr(config.plugins, "events", None)
+    handlers = events.get("post_page", []) if isinstance(events, dict) else []
+    return any(
+        str(getattr(handler, "__module__", "")).startswith("opsbook")
+        and getattr(handler, "__name__", "") == "on_post_page"
+        for handler in handlers
+    )
 
 
 def configure(config: Any, policy_data: Any) -> Search:

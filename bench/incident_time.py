@@ -306,6 +306,13 @@ def section(work: Path) -> list[str]:
         "same built site, and Material's own search (`OPSBOOK_SEARCH=material`). Target for "
         f"opsbook at 10,000 documents, shaped: ≤ {TARGET_SECONDS:g} s and ≤ {TARGET_KIB} KiB.",
         "",
+        "One run per figure, on a shared machine: the time includes Pagefind's search in the "
+        "browser (its WebAssembly), which a busy CPU slows as much as the network does, so the "
+        "same figure varies by up to 2x from run to run (an earlier 10,000-document run, with "
+        "the machine's load at 14 on 2 cores, measured 0.93 s unshaped and 3.90 s shaped, "
+        "272 KiB, for opsbook's search). The bytes may leave out the last fragments of a "
+        "query (about 1 KiB each) when they finish after the result is drawn.",
+        "",
         "| Documents | Search | Unshaped | Shaped | Bytes (shaped run) | Requests | Target |",
         "|---:|---|---:|---:|---:|---:|---|",
     ]

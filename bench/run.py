@@ -1,7 +1,7 @@
 """`make bench`: opsbook's lint and site build against their floors, written to docs/benchmarks.md.
 
     python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
-    python bench/run.py --trees-only | --alerts-only | --insights-only   (one section)
+    python bench/run.py --trees-only | --alerts-only | --insights-only | --incident-only
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -45,6 +45,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import alerts as alert_rules  # noqa: E402  (bench/alerts.py, not opsbook.alerts)
+import incident_time  # noqa: E402
 import insights as insights_bench  # noqa: E402
 import trees  # noqa: E402
 from floor import frontmatter  # noqa: E402
@@ -474,6 +475,7 @@ def report(
     lines += trees.section(work)
     lines += alert_rules.section(work)
     lines += insights_bench.section(work)
+    lines += incident_time.section(work)
     lines += ["## Peak memory", "", *memory_table(results), ""]
     return "\n".join(lines)
 
@@ -534,7 +536,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure only the /insights/ page at 10,000 documents (bench/insights.py), then "
         "update its section of the report",
     )
+    parser.add_argument(
+        "--incident-only",
+        action="store_true",
+        help="measure only the first search result and the incident page at 1,000, 3,000 and "
+        "10,000 documents (bench/incident_time.py), then update its section of the report",
+    )
     args = parser.parse_args(argv)
+    if args.incident_only:
+        incident_time.bench(args.work)
+        old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        args.out.write_text(incident_time.replace_section(old, args.work), encoding="utf-8")
+        return 0
     if args.alerts_only:
         alert_rules.bench(args.work, args.repeat)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
@@ -579,6 +592,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     insights_bench.bench(args.work, args.repeat, report=args.out)
     args.out.write_text(
         insights_bench.replace_section(args.out.read_text(encoding="utf-8"), args.work),
+        encoding="utf-8",
+    )
+    # Search and the incident page in a browser, on the sizes of issue 19 among those run.
+    incident_time.bench(args.work, [n for n in sizes if n in incident_time.SIZES])
+    args.out.write_text(
+        incident_time.replace_section(args.out.read_text(encoding="utf-8"), args.work),
         encoding="utf-8",
     )
     record = {"repeat": args.repeat, "date": measured, "results": [asdict(r) for r in results]}

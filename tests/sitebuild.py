@@ -35,6 +35,22 @@ nav:
 """
 
 
+# The environment of a build whose tests read Material's search index (search_index.json):
+# by default the site's search is Pagefind's, and search_index.json holds Material's config only.
+MATERIAL_SEARCH = {"OPSBOOK_SEARCH": "material"}
+
+
+def pagefind_pages(site: Path) -> list[dict[str, Any]]:
+    """The pages of a site's Pagefind index, from its fragments (gzip: pagefind_dcd + JSON)."""
+    import gzip
+
+    pages = []
+    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        pages.append(json.loads(data.removeprefix(b"pagefind_dcd")))
+    return pages
+
+
 def site_config(nav: str = TEST_NAV) -> str:
     """The repository's mkdocs.yml with its nav replaced."""
     lines = (REPO / "mkdocs.yml").read_text(encoding="utf-8").splitlines()

@@ -15,7 +15,7 @@ import pytest
 from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, dedent
 from htmldom import parse
 from opsbook.pages import ASSETS
-from sitebuild import Built, build, install_site, warnings
+from sitebuild import MATERIAL_SEARCH, Built, build, install_site, pagefind_pages, warnings
 
 pytestmark = pytest.mark.slow
 
@@ -577,7 +577,8 @@ def sev(tmp_path_factory: pytest.TempPathFactory) -> Built:
     book.write("policy.yml", SEV_POLICY)
     book.write("runbooks/billing/page.md", SEV_RUNBOOK)
     install_site(root, nav="")  # and so the nav opsbook makes when mkdocs.yml has none
-    return build(root, tmp_path_factory.mktemp("sev-site"), strict=True)
+    # Its tests read Material's search index: the site's search is Material's (see sitebuild).
+    return build(root, tmp_path_factory.mktemp("sev-site"), strict=True, env=MATERIAL_SEARCH)
 
 
 def nav_tree(built: Built, url: str) -> list[tuple[int, str]]:
@@ -775,14 +776,12 @@ def test_bad_today_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_search_indexes_documents_once(later: Built) -> None:
-    index = later.json("search/search_index.json")
+    # The site's search is Pagefind's: its index holds each page's text, as indexed.
+    pages = {page["url"]: page for page in pagefind_pages(later.site)}
 
     def text(location: str) -> str:
-        return " ".join(
-            d["title"] + " " + d["text"]
-            for d in index["docs"]
-            if d["location"].split("#")[0] == location
-        )
+        page = pages.get("/" + location)
+        return "" if page is None else page["meta"].get("title", "") + " " + page["content"]
 
     # A runbook's symptoms and body are found on its own page...
     assert "Errors right after a deploy" in text("runbooks/api/roll-back/")
@@ -856,10 +855,14 @@ def test_runbook_without_a_heading_gets_its_title_once(headings: Built) -> None:
     order = [el for el in article.iter() if el is h1s[0] or el is box]
     assert order == [h1s[0], box]
     assert [h.text().rstrip("¶") for h in article.find_all("h2")] == ["Steps"]
-    # Search titles the page with its title as written, escaped once, as for any heading.
-    entries = headings.json("search/search_index.json")["docs"]
-    titles = [e["title"] for e in entries if e["location"] == "runbooks/api/none/"]
-    assert titles == ["The database's &lt;b&gt;WAL&lt;/b&gt; &amp; 'you'"]
+    # Search titles the page with its title as written: Pagefind keeps it as text (the worker
+    # escapes it once for Material's result list, see test_browser).
+    titles = [
+        p["meta"]["title"]
+        for p in pagefind_pages(headings.site)
+        if p["url"] == "/runbooks/api/none/"
+    ]
+    assert titles == ["The database's <b>WAL</b> & 'you'"]
 
 
 def test_runbook_with_a_later_heading_still_opens_with_its_title(headings: Built) -> None:

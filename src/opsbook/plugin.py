@@ -44,7 +44,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
-from opsbook import finished, sanitize, site, sitesearch
+from opsbook import finished, sanitize, search_index, site, sitesearch
 from opsbook.model import Runbook
 from opsbook.pages import ASSETS
 from opsbook.pages import document as document_page
@@ -76,10 +76,18 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.build: site.Build | None = None
         self.search: sitesearch.MaterialSearch | None = None
+        # MkDocs' command (on_startup): `serve` keeps Material's search (opsbook.search_index).
+        self.command: str | None = None
+        # Pages that ask search to leave them out (`search: {exclude: true}`), by src_uri.
+        self._unindexed: set[str] = set()
         # The config `install` ran on_config for already, whose event is still to reach us.
         self._installed_for: MkDocsConfig | None = None
 
     # --- configuration ----------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Note MkDocs' command (a plugin with on_startup is kept across serve's rebuilds)."""
+        self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Load and lint the handbook, log its problems, and set the site up for its pages."""
@@ -92,12 +100,15 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         root = self._root(config)
         build = site.load_build(root, config, self._today())
         site.configure(config, build)
+        build.search = search_index.configure(config, _policy_data(build), self.command)
+        self._unindexed = set()
         if not any(isinstance(e, finished.FinishedHtml) for e in config.markdown_extensions):
             config.markdown_extensions.append(finished.FinishedHtml())
         self.search = sitesearch.MaterialSearch(
             config,
             id_boost=float(self.config.search_id_boost),
             index_listings=self.config.index_listings,
+            feeds=build.search.engine != search_index.PAGEFIND,
         )
         self.build = build
         site.activate(build)
@@ -134,6 +145,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             # A handbook's own docs/assets/opsbook.css (say) wins over the packaged one.
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
+        search_index.add_files(build.search, files, config)
         generated_urls = {page_url(s.src_uri, ctx.directory_urls): s.src_uri for s in build.specs}
         for spec in build.specs:
             existing = files.get_file_from_path(spec.src_uri)
@@ -224,7 +236,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if build is None or search is None:
             return None
         uri = page.file.src_uri
+        if search_index.keep_from_material(build.search, page):
+            self._unindexed.add(uri)
         if uri not in build.documents:
+            if build.search is not None and build.search.engine == search_index.PAGEFIND:
+                return search_index.ignore_listings(build.search, html)
             return search.listings(uri, html)
         # A body is Markdown from any team's pull request: only what the allow-list keeps
         # reaches the page. The box is added after, out of the sanitiser: it is opsbook's
@@ -256,10 +272,26 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         assert self.build is not None
         return document_page.header(self.build.ctx, uri)[0]
 
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Name opsbook's search worker in the page, and mark what Pagefind indexes."""
+        if self.build is None:
+            return None
+        indexed = page.file.src_uri not in self._unindexed
+        return search_index.page_html(self.build.search, output, indexed=indexed)
+
+    def on_post_template(
+        self, output_content: str, *, template_name: str, config: MkDocsConfig
+    ) -> str | None:
+        """404.html names opsbook's search worker too."""
+        if self.build is None:
+            return None
+        return search_index.template_html(self.build.search, output_content)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the open action items and the insights as files at the site root."""
+        """Write the open action items and the insights at the site root; index the site."""
         if self.build is not None:
             site.write_site_files(self.build, config)
+            search_index.finish(self.build.search, config.site_dir)
 
     # --- serve --------------------------------------------------------------------------
 
@@ -274,6 +306,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if self.build is None:
             raise PluginError("opsbook: the handbook was not loaded (on_config did not run)")
         return self.build
+
+
+def _policy_data(build: site.Build) -> Any:
+    source = build.ctx.handbook.policy.source
+    return source.data if source is not None else {}
 
 
 def install(config: MkDocsConfig) -> MkDocsConfig:

@@ -35,6 +35,7 @@ from opsbook import (
     report,
     sanitize,
     schemas,
+    search_index,
 )
 from opsbook.model import Problem
 from opsbook.pages import OFFLINE_SHIM, SCRIPTS, STYLESHEETS, Context, PageSpec, generated_pages
@@ -65,6 +66,8 @@ class Build:
     sanitize: bool = True
     # mkdocs-redirects' redirect_maps for the documents' old_paths (opsbook.oldpaths).
     redirects: dict[str, str] = field(default_factory=dict)
+    # Which search answers the search box, Pagefind's or Material's (opsbook.search_index).
+    search: search_index.Search | None = None
 
 
 # The build in progress, for the macros (mkdocs-macros calls them with no way to the plugin).

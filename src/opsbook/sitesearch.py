@@ -48,8 +48,12 @@ class MaterialSearch:
     the search plugin's on_page_context.
     """
 
-    def __init__(self, config: MkDocsConfig, *, id_boost: float, index_listings: bool) -> None:
-        self.plugin = material_search(config)
+    def __init__(
+        self, config: MkDocsConfig, *, id_boost: float, index_listings: bool, feeds: bool = True
+    ) -> None:
+        # feeds=False: another engine answers the search box (opsbook.search_index), and
+        # Material's index is not made: nothing is held back for it.
+        self.plugin = material_search(config) if feeds else None
         self.index_listings = index_listings
         self.ids = self.plugin is not None and bool(id_boost)
         # Per page (src_uri): the summary a box will replace, the listings held back. The

@@ -1,0 +1,330 @@
+"""Search that answers before the index is all there: Material's search box, Pagefind's index.
+
+Material's search downloads its whole index (search_index.json: 28 MB at 10,000 documents)
+before it answers a query. Pagefind (https://pagefind.app) indexes the built site into small
+chunks and fragments, and its browser library loads only those a query needs. opsbook keeps
+Material's header search box and result list, and replaces Material's search worker with its
+own (assets/search-worker.js), which speaks Material's worker messages and answers from Pagefind.
+
+What the MkDocs adapter calls, in event order:
+
+- `configure` (on_config): which engine this build uses (`mkdocs serve`, known from
+  on_startup, keeps Material's search), a `Search` to keep for the build.
+- `add_files` (on_files): the worker script, when Pagefind is used.
+- `ignored` (on_page_context): a generated listing, marked for Pagefind to skip (the
+  documents' own pages are indexed already).
+- `page_html` (on_post_page) and `template_html` (on_post_template, 404.html): pages name
+  opsbook's worker instead of Material's, and mark what Pagefind indexes and weighs.
+- `finish` (on_post_build): runs Pagefind over the built site, and leaves search_index.json
+  with Material's config only (the page script fetches it before it starts the worker).
+
+Material's search stays as it was when it is chosen, with Material's offline plugin (file://),
+in `mkdocs serve`, without Pagefind installed, or when no page's __config names Material's
+worker where expected (a new mkdocs-material): each with a warning but the first three. A
+Pagefind run that fails fails the build: its pages name opsbook's worker already.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from opsbook.pages.common import LISTING_END, LISTING_START
+
+log = logging.getLogger("mkdocs.plugins.opsbook")
+
+PAGEFIND = "pagefind"
+MATERIAL = "material"
+ENGINES = (PAGEFIND, MATERIAL)
+# The environment variable choosing the engine; it wins over policy.yml's site.search.
+ENV = "OPSBOOK_SEARCH"
+
+# Site paths: opsbook's worker, and the folder Pagefind writes its bundle into.
+WORKER = "assets/search-worker.js"
+BUNDLE = "pagefind"
+WORKER_SOURCE = Path(__file__).parent / "assets" / "search-worker.js"
+INDEX_JSON = Path("search") / "search_index.json"
+
+# Pagefind weighs words 0-10 (h1 7, h2 6, text 1): a document's id above its title, so a
+# search for RB-0004 lists RB-0004 before every page that merely links to it. The id is also
+# the page's `id` metadata: the worker puts the page whose id is the query first, whatever
+# the scores of pages that link to it many times.
+ID_WEIGHT = 10
+# Material's worker, as its base.html names it in __config: `"search": "<base>assets/...js"`.
+_WORKER_IN_CONFIG = re.compile(
+    r'("search":\s*")((?:\.\./|\./|/)*)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"'
+)
+_ARTICLE = '<article class="md-content__inner md-typeset">'
+# A document's id, in the title of its box (opsbook.pages.document): not the ids of the
+# runbooks a page links to, which are in the same span.
+_ID_SPANS = tuple(
+    f'<p class="admonition-title">{kind} <span class="ob-id">' for kind in ("Runbook", "Postmortem")
+)
+# A document box's grid of fields (service, owner, severity, review): on the index pages
+# already, and words (owner, reviewed) every document has.
+_BOX_GRID = '<dl class="ob-meta__grid">'
+# What Pagefind leaves out of every page: the ¶ permalink of each heading.
+EXCLUDED = (".headerlink",)
+# Longest a Pagefind run may take (10,000 documents index in well under a minute).
+TIMEOUT = 900.0
+
+
+@dataclass
+class Search:
+    """The search of one build."""
+
+    engine: str
+    # Why Material's search is used, when it is ("" when Pagefind is).
+    reason: str = ""
+    # Pages whose __config now names opsbook's worker.
+    rewritten: int = 0
+    # Pages that kept Material's worker (its template changed shape): Pagefind is then off.
+    missed: int = 0
+
+
+def chosen(policy_data: Any) -> str:
+    """The search a handbook asks for: $OPSBOOK_SEARCH, else policy.yml site.search, else
+    Pagefind. The one place the choice is read (the plugin's Config may replace it)."""
+    env = os.environ.get(ENV, "").strip().lower()
+    if env in ENGINES:
+        return env
+    if env:
+        log.warning(f"{ENV}={env!r} is not one of {', '.join(ENGINES)}: using {PAGEFIND}")
+    site = policy_data.get("site") if isinstance(policy_data, dict) else None
+    value = site.get("search") if isinstance(site, dict) else None
+    return value if isinstance(value, str) and value in ENGINES else PAGEFIND
+
+
+def _plugin(config: Any, *names: str) -> Any:
+    plugins = config.plugins
+    if not hasattr(plugins, "get"):
+        return None
+    for name in names:
+        plugin = plugins.get(name)
+        if plugin is not None:
+            return plugin
+    return None
+
+
+def _enabled(plugin: Any) -> bool:
+    return plugin is not None and bool(getattr(plugin, "config", {}).get("enabled", True))
+
+
+def pagefind_binary() -> str | None:
+    """The Pagefind executable that `pip install pagefind[bin]` ships, or None."""
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]  # pagefind[bin]
+    except ImportError:
+        return None
+    try:
+        return str(get_executable())
+    except OSError:
+        return None
+
+
+def engine(config: Any, policy_data: Any, command: str | None = None) -> tuple[str, str]:
+    """The engine this build uses, and why Material's when it is not the one chosen."""
+    if not _enabled(_plugin(config, "material/search", "search")):
+        return MATERIAL, "no search plugin"
+    if chosen(policy_data) == MATERIAL:
+        return MATERIAL, "chosen"
+    # Opened from file:// (the offline bundle), a page cannot fetch Pagefind's chunks:
+    # Material's offline search, with its index in search_index.js, works there.
+    if _enabled(_plugin(config, "material/offline", "offline")):
+        return MATERIAL, "offline plugin"
+    # `mkdocs serve` rebuilds at every save: indexing the whole site each time would undo
+    # incremental rebuilds, and Material's search is rebuilt with the pages it serves.
+    if command == "serve":
+        return MATERIAL, "mkdocs serve"
+    if pagefind_binary() is None:
+        log.warning(
+            "Pagefind is not installed (pip install 'pagefind[bin]'): the site uses "
+            "Material's search, which downloads its whole index before it answers"
+        )
+        return MATERIAL, "no pagefind"
+    return PAGEFIND, ""
+
+
+def configure(config: Any, policy_data: Any, command: str | None = None) -> Search:
+    """The search of this build (on_config, after Material's search plugin's); command is
+    MkDocs' (on_startup: build, gh-deploy or serve), None when unknown."""
+    name, reason = engine(config, policy_data, command)
+    return Search(name, reason)
+
+
+def keep_from_material(search: Search | None, page: Any) -> bool | None:
+    """Spare Material's search plugin indexing a page Pagefind answers for: parsing every
+    page's HTML for an index that is then thrown away (search_index.json keeps its config
+    only) was a tenth of a build. Uses the page metadata Material documents for leaving a
+    page out (`search: {exclude: true}`), set before its on_page_context; returns whether the
+    page asked to be left out itself (Pagefind leaves it out too), None if nothing was done."""
+    if search is None or search.engine != PAGEFIND:
+        return None
+    asked = excluded(page)
+    page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+    return asked
+
+
+def add_files(search: Search | None, files: Files, config: Any) -> None:
+    """Ship opsbook's worker with the site (on_files), when Pagefind answers."""
+    if search is None or search.engine != PAGEFIND:
+        return
+    if files.get_file_from_path(WORKER) is None:
+        files.append(File.generated(config, WORKER, abs_src_path=str(WORKER_SOURCE)))
+
+
+def ignored(search: Search | None, html: str) -> str:
+    """A generated listing, kept out of Pagefind's index (the documents' pages feed it)."""
+    if search is None or search.engine != PAGEFIND:
+        return html
+    return f"<div data-pagefind-ignore>{html}</div>"
+
+
+def ignore_listings(search: Search, html: str) -> str:
+    """A page's HTML with each of its listings (opsbook.pages.common.listing) `ignored`."""
+    parts: list[str] = []
+    rest = html
+    while (start := rest.find(LISTING_START)) >= 0:
+        end = rest.find(LISTING_END, start)
+        if end < 0:
+            break
+        parts += [rest[:start], ignored(search, rest[start + len(LISTING_START) : end])]
+        rest = rest[end + len(LISTING_END) :]
+    return "".join(parts) + rest
+
+
+def _point_at_worker(search: Search, html: str) -> str:
+    new, count = _WORKER_IN_CONFIG.subn(rf'\g<1>\g<2>{WORKER}"', html, count=1)
+    if count:
+        search.rewritten += 1
+    else:
+        search.missed += 1
+    return new
+
+
+def page_html(search: Search | None, html: str, *, indexed: bool = True) -> str:
+    """A page's final HTML (on_post_page): opsbook's worker, and what Pagefind indexes.
+
+    Only the article is indexed (not the nav, header or footer repeated on every page);
+    a document's id weighs most. indexed=False (a page with Material's `search: exclude`)
+    keeps the page out of the index.
+    """
+    if search is None or search.engine != PAGEFIND:
+        return html
+    html = _point_at_worker(search, html)
+    if indexed:
+        html = html.replace(_ARTICLE, _ARTICLE[:-1] + " data-pagefind-body>", 1)
+        html = html.replace(_BOX_GRID, _BOX_GRID[:-1] + " data-pagefind-ignore>", 1)
+        for span in _ID_SPANS:
+            if span in html:
+                weighed = (
+                    span[:-1] + f' data-pagefind-weight="{ID_WEIGHT}" data-pagefind-meta="id">'
+                )
+                html = html.replace(span, weighed, 1)
+                break
+    return html
+
+
+def template_html(search: Search | None, html: str) -> str:
+    """A static template's HTML (404.html, on_post_template): opsbook's worker, not indexed."""
+    if search is None or search.engine != PAGEFIND or '"search":' not in html:
+        return html
+    return _point_at_worker(search, html)
+
+
+def excluded(page: Any) -> bool:
+    """Whether a page asks Material's search to leave it out (`search: {exclude: true}`)."""
+    meta = getattr(page, "meta", None)
+    value = meta.get("search") if isinstance(meta, dict) else None
+    return isinstance(value, dict) and value.get("exclude") is True
+
+
+def run_pagefind(site: Path) -> str | None:
+    """Index the built site into site/pagefind/; None, or what went wrong."""
+    binary = pagefind_binary()
+    if binary is None:
+        return "Pagefind is not installed (pip install 'pagefind[bin]')"
+    cmd = [
+        binary,
+        "--site",
+        str(site),
+        "--output-subdir",
+        BUNDLE,
+        "--exclude-selectors",
+        ",".join(EXCLUDED),
+        "--silent",
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"Pagefind did not run: {exc}"
+    if proc.returncode != 0:
+        return f"Pagefind exited {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-800:]}"
+    return None
+
+
+def _lean_index(site: Path) -> None:
+    """Keep only Material's config in search_index.json: the page script fetches it before it
+    sets the worker up, and opsbook's worker reads nothing of it."""
+    path = site / INDEX_JSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    config = data.get("config") if isinstance(data, dict) else None
+    lean = {"config": config if isinstance(config, dict) else {}, "docs": []}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(lean, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)
+
+
+def finish(search: Search | None, site_dir: str | Path) -> None:
+    """Index the built site with Pagefind and make search_index.json lean (on_post_build)."""
+    if search is None or search.engine != PAGEFIND:
+        return
+    site = Path(site_dir)
+    if not search.rewritten:
+        # No page names opsbook's worker: they all use Material's, with its whole index.
+        log.warning(
+            "no page names Material's search worker where opsbook expects it (a new "
+            "mkdocs-material?): the site keeps Material's search"
+        )
+        search.engine, search.reason = MATERIAL, "template"
+        return
+    if search.missed:
+        log.warning(
+            f"{search.missed} pages do not name Material's search worker where opsbook "
+            "expects it (a new mkdocs-material?): their search box finds nothing"
+        )
+    problem = run_pagefind(site)
+    if problem is not None:
+        # The pages name opsbook's worker already: a site without its index must not pass.
+        raise PluginError(f"opsbook: {problem}")
+    _lean_index(site)
+
+
+def worker_loaded_by(html: str) -> str | None:
+    """The search worker a built page names in its __config (for tests and benchmarks)."""
+    match = re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group(1)).get("search")
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+if __name__ == "__main__":  # pragma: no cover - a manual check: python -m opsbook.search_index
+    print(pagefind_binary() or "no pagefind", file=sys.stderr)

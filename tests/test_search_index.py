@@ -1,0 +1,163 @@
+"""The site's search (opsbook.search_index): Material's box answered from Pagefind, or Material's.
+
+Real `mkdocs build` runs of small handbooks; what a browser does with them is in
+test_browser_search.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from mkdocs.config import load_config
+
+from conftest import POLICY, POSTMORTEM, RUNBOOK, Handbook, Run
+from opsbook import search_index
+from sitebuild import MATERIAL_SEARCH, Built, build, install_site, pagefind_pages
+
+MATERIAL_WORKER = "assets/javascripts/workers/search."
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    book = Handbook(tmp_path_factory.mktemp("search-default"))
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+    install_site(book.root)
+    result = build(book.root, tmp_path_factory.mktemp("search-default-site"), strict=True)
+    assert result.code == 0, result.log
+    return result
+
+
+def worker_of(site: Path, rel: str) -> str | None:
+    return search_index.worker_loaded_by((site / rel).read_text(encoding="utf-8"))
+
+
+def test_every_page_names_opsbooks_worker(built: Built) -> None:
+    pages = [p for p in built.site.rglob("*.html") if '<script id="__config"' in p.read_text()]
+    assert len(pages) > 10
+    for page in pages:
+        worker = worker_of(built.site, page.relative_to(built.site).as_posix())
+        assert worker is not None and worker.endswith("assets/search-worker.js"), page
+    # Relative to each page, as Material's own worker was.
+    assert worker_of(built.site, "runbooks/api/roll-back/index.html") == (
+        "../../../assets/search-worker.js"
+    )
+    assert (built.site / "assets" / "search-worker.js").read_bytes() == (
+        search_index.WORKER_SOURCE.read_bytes()
+    )
+
+
+def test_search_index_json_holds_materials_config_only(built: Built) -> None:
+    index = built.json("search/search_index.json")
+    assert index["docs"] == []
+    assert "separator" in index["config"]  # Material's page script reads the rest as before
+    assert (built.site / "search" / "search_index.json").stat().st_size < 2000
+
+
+def test_pagefind_indexes_the_articles_and_weighs_ids(built: Built) -> None:
+    pages = {p["url"]: p for p in pagefind_pages(built.site)}
+    runbook = pages["/runbooks/api/roll-back/"]
+    assert runbook["meta"]["title"] == "Roll back a deployment"
+    assert runbook["meta"]["id"] == "RB-0001"
+    # The article only: not the nav, the header or the footer of every page.
+    assert "Made with" not in runbook["content"]
+    assert "Errors right after a deploy" in runbook["content"]  # a symptom, from frontmatter
+    assert pages["/postmortems/2026-09-01-api-outage/"]["meta"]["id"] == "PM-2026-001"
+    html = built.html("runbooks/api/roll-back/")
+    assert 'data-pagefind-weight="10" data-pagefind-meta="id">RB-0001<' in html
+    assert html.count("data-pagefind-body") == 1
+    # The ¶ of each heading is not part of a title or the text.
+    assert "¶" not in runbook["content"]
+    # Generated listings repeat what the documents' pages say: skipped.
+    assert "Roll back a deployment" not in pages["/runbooks/"]["content"]
+    assert "data-pagefind-ignore" in built.html("runbooks/")
+    # Alert pages and 404.html (no article of their own) are not in the index.
+    assert not [url for url in pages if url.startswith("/404")]
+
+
+def test_404_names_opsbooks_worker(built: Built) -> None:
+    worker = worker_of(built.site, "404.html")
+    assert worker is not None and worker.endswith("assets/search-worker.js")
+
+
+@pytest.mark.parametrize("how", ["env", "policy"])
+def test_materials_search_stays_one_setting_away(how: str, tmp_path: Path) -> None:
+    book = Handbook(tmp_path / "book")
+    policy = POLICY + ("site:\n  search: material\n" if how == "policy" else "")
+    book.write("policy.yml", policy)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    install_site(book.root)
+    result = build(
+        book.root, tmp_path / "site", strict=True, env=MATERIAL_SEARCH if how == "env" else {}
+    )
+    assert result.code == 0, result.log
+    worker = worker_of(result.site, "index.html")
+    assert worker is not None and MATERIAL_WORKER in worker
+    assert not (result.site / "pagefind").exists()
+    assert result.json("search/search_index.json")["docs"]
+
+
+def test_offline_plugin_keeps_materials_search(tmp_path: Path) -> None:
+    """Opened from file:// a page cannot fetch Pagefind's chunks: Material's search stays."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    install_site(book.root)
+    config = (book.root / "mkdocs.yml").read_text(encoding="utf-8")
+    (book.root / "mkdocs.yml").write_text(
+        config.replace("plugins:\n", "plugins:\n  - offline\n", 1), encoding="utf-8"
+    )
+    result = build(book.root, tmp_path / "site", env={"OPSBOOK_SEARCH": ""})
+    assert result.code == 0, result.log
+    worker = worker_of(result.site, "index.html")
+    assert worker is not None and MATERIAL_WORKER in worker
+    assert not (result.site / "pagefind").exists()
+    assert (result.site / "search" / "search_index.js").is_file()
+
+
+def test_mkdocs_serve_keeps_materials_search(tmp_path: Path) -> None:
+    """`mkdocs serve` rebuilds at each save: no whole-site Pagefind run each time."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    install_site(book.root)
+    config = load_config(str(book.root / "mkdocs.yml"))
+    assert search_index.engine(config, {}, "serve") == (search_index.MATERIAL, "mkdocs serve")
+    assert search_index.engine(config, {}, "build")[0] == search_index.PAGEFIND
+    assert search_index.engine(config, {"site": {"search": "material"}}, "build") == (
+        search_index.MATERIAL,
+        "chosen",
+    )
+
+
+def test_lint_checks_site_search(tmp_path: Path, opsbook: Callable[..., Run]) -> None:
+    book = Handbook(tmp_path / "book")
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    book.write("policy.yml", POLICY + "site:\n  search: lunr\n")
+    run = opsbook("lint", cwd=book.root)
+    assert run.code != 0
+    assert "search" in run.out + run.err
+    book.write("policy.yml", POLICY + "site:\n  search: material\n")
+    assert opsbook("lint", cwd=book.root).code == 0
+
+
+def test_an_older_inits_hooks_file_gets_pagefind_too(tmp_path: Path) -> None:
+    """The hooks/opsbook.py an older `opsbook init` copied installs the plugin, whose every
+    event (on_post_page included) then runs: the site gets opsbook's search like any other."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    install_site(book.root)
+    old = (Path(__file__).parent / "old-init-hooks-opsbook.py.txt").read_text(encoding="utf-8")
+    (book.root / "hooks" / "opsbook.py").write_text(old, encoding="utf-8")
+    config = (book.root / "mkdocs.yml").read_text(encoding="utf-8")
+    config = re.sub(r"  - opsbook:?\n(?:      .*\n)*", "", config)
+    (book.root / "mkdocs.yml").write_text(config + "\nhooks:\n  - hooks/opsbook.py\n", "utf-8")
+    result = build(book.root, tmp_path / "site", strict=True, env={"OPSBOOK_SEARCH": ""})
+    assert result.code == 0, result.log
+    worker = worker_of(result.site, "index.html")
+    assert worker is not None and search_index.WORKER in worker
+    assert (result.site / "pagefind").is_dir()

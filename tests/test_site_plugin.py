@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 OLD_INIT_HOOKS = (Path(__file__).parent / "old-init-hooks-opsbook.py.txt").read_text("utf-8")
 
 PLUGIN_ENTRY = "  - opsbook:\n"
+# These tests check what the plugin gives Material's search (the id field, held listings).
+MATERIAL = {"OPSBOOK_SEARCH": "material"}
 
 
 def _handbook(root: Path) -> Handbook:
@@ -64,7 +66,7 @@ def test_a_handbook_with_an_old_init_hooks_file_still_builds(tmp_path: Path) -> 
     install_site(book.root)
     (book.root / "hooks" / "opsbook.py").write_text(OLD_INIT_HOOKS, encoding="utf-8")
     (book.root / "mkdocs.yml").write_text(_hooks_instead_of_plugin(site_config()), "utf-8")
-    built = build(book.root, tmp_path / "site", strict=True)
+    built = build(book.root, tmp_path / "site", strict=True, env=MATERIAL)
     _check_opsbook_pages(built)
     # The deprecated event is handled by no one: MkDocs would warn of two handlers otherwise.
     assert "on_page_read_source" not in built.log
@@ -75,7 +77,7 @@ def test_the_hooks_shim_builds_through_the_plugin(tmp_path: Path) -> None:
     install_site(book.root)
     (book.root / "mkdocs.yml").write_text(_hooks_instead_of_plugin(site_config()), "utf-8")
     assert "install" in (book.root / "hooks" / "opsbook.py").read_text(encoding="utf-8")
-    _check_opsbook_pages(build(book.root, tmp_path / "site", strict=True))
+    _check_opsbook_pages(build(book.root, tmp_path / "site", strict=True, env=MATERIAL))
 
 
 def test_the_shim_beside_the_plugin_runs_opsbook_once(tmp_path: Path) -> None:
@@ -83,7 +85,7 @@ def test_the_shim_beside_the_plugin_runs_opsbook_once(tmp_path: Path) -> None:
     install_site(book.root)
     config = site_config() + "\nhooks:\n  - hooks/opsbook.py\n"
     (book.root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    built = build(book.root, tmp_path / "site", strict=True)
+    built = build(book.root, tmp_path / "site", strict=True, env=MATERIAL)
     _check_opsbook_pages(built)
     # One box, not two.
     assert len(built.content("runbooks/api/roll-back/").find_all("div", cls="ob-meta")) == 1
@@ -93,7 +95,7 @@ def test_a_site_with_only_the_opsbook_plugin(tmp_path: Path) -> None:
     """No search, tags, macros or redirects: opsbook's pages are all there all the same."""
     book = _handbook(tmp_path / "hb")
     book.write("mkdocs.yml", "site_name: Bare\ntheme:\n  name: material\nplugins: [opsbook]\n")
-    built = build(book.root, tmp_path / "site", strict=True)
+    built = build(book.root, tmp_path / "site", strict=True, env=MATERIAL)
     assert built.code == 0, built.log
     assert not (built.site / "search" / "search_index.json").exists()
     box = built.content("runbooks/api/roll-back/").find("div", cls="ob-meta")
@@ -116,7 +118,7 @@ def test_the_plugins_options(tmp_path: Path) -> None:
         "  - opsbook:\n      handbook_dir: handbook\n      today: 2027-03-01\n"
         "      index_listings: true\n      search_id_boost: 0\n",
     )
-    built = build(book.root.parent, tmp_path / "site", strict=True, today=None)
+    built = build(book.root.parent, tmp_path / "site", strict=True, today=None, env=MATERIAL)
     assert built.code == 0, built.log
     # Action items due in 2026 are overdue on 2027-03-01.
     assert "overdue" in built.content("action-items/").text().lower()

@@ -7,6 +7,7 @@ techdocs-core pins its own Material, Markdown and pymdown-extensions, so the bui
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -73,3 +74,7 @@ def test_techdocs_core_builds_the_handbook_with_the_plugin(
     assert box is not None and "Last reviewed" in box.text()
     assert (site / "assets" / "opsbook.css").is_file()
     assert (site / "action-items.json").is_file()
+    # Backstage's search collator reads the site's search index: it stays whole there.
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert any(e["location"].startswith("runbooks/api/roll-back/") for e in index["docs"])
+    assert not (site / "pagefind").exists()

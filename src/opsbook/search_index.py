@@ -19,7 +19,8 @@ What the MkDocs adapter calls, in event order:
   with Material's config only (the page script fetches it before it starts the worker).
 
 Material's search stays as it was when it is chosen, with Material's offline plugin (file://),
-in `mkdocs serve`, without Pagefind installed, or when no page's __config names Material's
+in `mkdocs serve`, in Backstage TechDocs (whose own search reads search_index.json), without
+Pagefind installed, or when no page's __config names Material's
 worker where expected (a new mkdocs-material): each with a warning but the first three. A
 Pagefind run that fails fails the build: its pages name opsbook's worker already.
 """
@@ -146,6 +147,13 @@ def engine(config: Any, policy_data: Any, command: str | None = None) -> tuple[s
     # incremental rebuilds, and Material's search is rebuilt with the pages it serves.
     if command == "serve":
         return MATERIAL, "mkdocs serve"
+    # Backstage TechDocs shows pages inside Backstage, whose search collator reads the
+    # site's search/search_index.json: it must stay whole. techdocs-core takes itself out of
+    # the plugins in its on_config; the template it adds to the theme says it ran.
+    if _enabled(_plugin(config, "techdocs-core")) or "techdocs_metadata.json" in getattr(
+        config.theme, "static_templates", ()
+    ):
+        return MATERIAL, "techdocs"
     if pagefind_binary() is None:
         log.warning(
             "Pagefind is not installed (pip install 'pagefind[bin]'): the site uses "

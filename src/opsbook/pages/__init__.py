@@ -1,7 +1,7 @@
 """The generated pages: each a pure function of the build context returning Markdown/HTML.
 
 `generated_pages(ctx)` lists every page opsbook generates for a handbook (fixed pages, one
-per decision tree, one per service). The MkDocs hooks (opsbook.site) and `opsbook generate`
+per decision tree, one per service). The MkDocs plugin (opsbook.plugin) and `opsbook generate`
 both render this same list, so the site and the exported files cannot drift apart.
 """
 

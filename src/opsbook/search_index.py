@@ -40,7 +40,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from opsbook.pages.common import LISTING_END, LISTING_START
+from opsbook.pages.common import replace_listings
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
 
@@ -200,15 +200,7 @@ def ignored(search: Search | None, html: str) -> str:
 
 def ignore_listings(search: Search, html: str) -> str:
     """A page's HTML with each of its listings (opsbook.pages.common.listing) `ignored`."""
-    parts: list[str] = []
-    rest = html
-    while (start := rest.find(LISTING_START)) >= 0:
-        end = rest.find(LISTING_END, start)
-        if end < 0:
-            break
-        parts += [rest[:start], ignored(search, rest[start + len(LISTING_START) : end])]
-        rest = rest[end + len(LISTING_END) :]
-    return "".join(parts) + rest
+    return replace_listings(html, lambda block: ignored(search, block))
 
 
 def _point_at_worker(search: Search, html: str) -> str:

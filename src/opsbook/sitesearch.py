@@ -24,7 +24,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.pages import Page
 
-from opsbook.pages.common import LISTING_END, LISTING_START
+from opsbook.pages.common import replace_listings
 
 # The search index field holding a document's id, and its default weight (Material: title
 # 1e3, tags 1e6).
@@ -87,25 +87,18 @@ class MaterialSearch:
 
     def listings(self, uri: str, html: str) -> str:
         """A page with its listings held back from search (or put in at once without it)."""
-        if LISTING_START not in html:
-            return html
+        if not self.active or self.index_listings:
+            return replace_listings(html, lambda block: block)
         held: list[str] = []
-        parts: list[str] = []
-        rest = html
-        while (start := rest.find(LISTING_START)) >= 0:
-            end = rest.find(LISTING_END, start)
-            if end < 0:
-                break
-            block = rest[start + len(LISTING_START) : end]
-            if self.active and not self.index_listings:
-                parts += [rest[:start], _HELD.format(len(held))]
-                held.append(block)
-            else:
-                parts += [rest[:start], block]
-            rest = rest[end + len(LISTING_END) :]
+
+        def hold(block: str) -> str:
+            held.append(block)
+            return _HELD.format(len(held) - 1)
+
+        html = replace_listings(html, hold)
         if held:
             self._held[uri] = held
-        return "".join(parts) + rest
+        return html
 
     def page_indexed(self, page: Page, doc_id: str | None, box: Callable[[], str]) -> None:
         """Put back what was held from search, and the document's id in its search entry."""

@@ -18,7 +18,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -376,6 +376,21 @@ def listing(html: str) -> str:
     indexing it again made the search plugin parse megabytes of table rows at scale.
     """
     return f"{LISTING_START}\n{html}\n{LISTING_END}"
+
+
+def replace_listings(html: str, replace: Callable[[str], str]) -> str:
+    """html with each listing it marks (see `listing`) given to replace, and its markers gone."""
+    if LISTING_START not in html:
+        return html
+    parts: list[str] = []
+    rest = html
+    while (start := rest.find(LISTING_START)) >= 0:
+        end = rest.find(LISTING_END, start)
+        if end < 0:
+            break
+        parts += [rest[:start], replace(rest[start + len(LISTING_START) : end])]
+        rest = rest[end + len(LISTING_END) :]
+    return "".join(parts) + rest
 
 
 def bullet_list(items: Sequence[str], cls: str = "") -> str:

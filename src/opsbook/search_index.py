@@ -40,6 +40,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
+from opsbook import fsutil
 from opsbook.pages.common import replace_listings
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -284,9 +285,10 @@ def _lean_index(site: Path) -> None:
     config = data.get("config") if isinstance(data, dict) else None
     lean = {"config": config if isinstance(config, dict) else {}, "docs": []}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(lean, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        fsutil.atomic_write(path, json.dumps(lean, separators=(",", ":")))
+    except fsutil.WriteError as exc:
+        raise PluginError(f"opsbook: {exc}") from None
 
 
 def finish(search: Search | None, site_dir: str | Path) -> None:

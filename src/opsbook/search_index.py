@@ -107,18 +107,13 @@ def chosen(policy_data: Any) -> str:
     return value if isinstance(value, str) and value in ENGINES else PAGEFIND
 
 
-def _plugin(config: Any, *names: str) -> Any:
+def plugin_enabled(config: Any, *names: str) -> bool:
+    """Whether the site lists one of the plugins names (Material's under two: material/x, x)
+    and has not turned it off (`enabled: false`)."""
     plugins = config.plugins
     if not hasattr(plugins, "get"):
-        return None
-    for name in names:
-        plugin = plugins.get(name)
-        if plugin is not None:
-            return plugin
-    return None
-
-
-def _enabled(plugin: Any) -> bool:
+        return False
+    plugin = next((p for p in map(plugins.get, names) if p is not None), None)
     return plugin is not None and bool(getattr(plugin, "config", {}).get("enabled", True))
 
 
@@ -136,13 +131,13 @@ def pagefind_binary() -> str | None:
 
 def engine(config: Any, policy_data: Any, command: str | None = None) -> tuple[str, str]:
     """The engine this build uses, and why Material's when it is not the one chosen."""
-    if not _enabled(_plugin(config, "material/search", "search")):
+    if not plugin_enabled(config, "material/search", "search"):
         return MATERIAL, "no search plugin"
     if chosen(policy_data) == MATERIAL:
         return MATERIAL, "chosen"
     # Opened from file:// (the offline bundle), a page cannot fetch Pagefind's chunks:
     # Material's offline search, with its index in search_index.js, works there.
-    if _enabled(_plugin(config, "material/offline", "offline")):
+    if plugin_enabled(config, "material/offline", "offline"):
         return MATERIAL, "offline plugin"
     # `mkdocs serve` rebuilds at every save: indexing the whole site each time would undo
     # incremental rebuilds, and Material's search is rebuilt with the pages it serves.
@@ -151,7 +146,7 @@ def engine(config: Any, policy_data: Any, command: str | None = None) -> tuple[s
     # Backstage TechDocs shows pages inside Backstage, whose search collator reads the
     # site's search/search_index.json: it must stay whole. techdocs-core takes itself out of
     # the plugins in its on_config; the template it adds to the theme says it ran.
-    if _enabled(_plugin(config, "techdocs-core")) or "techdocs_metadata.json" in getattr(
+    if plugin_enabled(config, "techdocs-core") or "techdocs_metadata.json" in getattr(
         config.theme, "static_templates", ()
     ):
         return MATERIAL, "techdocs"

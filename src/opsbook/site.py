@@ -230,9 +230,7 @@ def _offline_shim_shipped(config: MkDocsConfig) -> None:
     shim (assets/iframe-worker-shim.js, MIT) and lists that instead; the plugin adds none when
     an iframe-worker is listed already, so the order of the two does not matter.
     """
-    plugins = config.plugins
-    offline = plugins.get("material/offline") or plugins.get("offline")
-    if offline is None or not offline.config.get("enabled", True):
+    if not search_index.plugin_enabled(config, "material/offline", "offline"):
         return
     polyfills = [
         str(script)

@@ -161,3 +161,44 @@ def test_an_older_inits_hooks_file_gets_pagefind_too(tmp_path: Path) -> None:
     worker = worker_of(result.site, "index.html")
     assert worker is not None and search_index.WORKER in worker
     assert (result.site / "pagefind").is_dir()
+
+
+def test_pagefind_fed_during_the_build_indexes_what_its_own_run_would(
+    built: Built, tmp_path: Path
+) -> None:
+    # The bundle the build's feed wrote (opsbook.pagefind_feed) against Pagefind's own run
+    # over the same built pages: the same pages and the same fragments (named by content).
+    out = tmp_path / "cli"
+    binary = search_index.pagefind_binary()
+    assert binary is not None
+    import subprocess
+
+    subprocess.run(
+        [
+            binary,
+            "--site",
+            str(built.site),
+            "--output-path",
+            str(out),
+            "--silent",
+            "--exclude-selectors",
+            ",".join(search_index.EXCLUDED),
+        ],
+        check=True,
+    )
+    fed = built.site / search_index.BUNDLE
+    assert sorted(p.name for p in (fed / "fragment").iterdir()) == sorted(
+        p.name for p in (out / "fragment").iterdir()
+    )
+    pages = built.json(f"{search_index.BUNDLE}/pagefind-entry.json")["languages"]["en"]
+    assert pages["page_count"] == len(list((out / "fragment").iterdir())) > 3
+
+
+def test_a_pagefind_service_that_fails_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    from opsbook.pagefind_feed import PagefindFeed
+
+    for binary in ("/bin/false", "/bin/echo"):  # exits at once; answers what is no message
+        feed = PagefindFeed(binary, ())
+        feed.add("a/index.html", "<html><body><p>x</p></body></html>")
+        problem = feed.write(str(tmp_path / "out"))
+        assert problem is not None and "Pagefind" in problem, binary

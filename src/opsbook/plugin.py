@@ -277,7 +277,9 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if self.build is None:
             return None
         indexed = page.file.src_uri not in self._unindexed
-        return search_index.page_html(self.build.search, output, indexed=indexed)
+        return search_index.page_html(
+            self.build.search, output, indexed=indexed, path=page.file.dest_uri
+        )
 
     def on_post_template(
         self, output_content: str, *, template_name: str, config: MkDocsConfig
@@ -292,6 +294,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if self.build is not None:
             site.write_site_files(self.build, config)
             search_index.finish(self.build.search, config.site_dir)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Stop Pagefind's service: the build it indexed for failed."""
+        if self.build is not None:
+            search_index.stop(self.build.search)
 
     # --- serve --------------------------------------------------------------------------
 

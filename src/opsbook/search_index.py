@@ -15,8 +15,10 @@ What the MkDocs adapter calls, in event order:
   documents' own pages are indexed already).
 - `page_html` (on_post_page) and `template_html` (on_post_template, 404.html): pages name
   opsbook's worker instead of Material's, and mark what Pagefind indexes and weighs.
-- `finish` (on_post_build): runs Pagefind over the built site, and leaves search_index.json
+  Each indexed page goes to Pagefind's service as it is written (opsbook.pagefind_feed).
+- `finish` (on_post_build): has Pagefind write its bundle, and leaves search_index.json
   with Material's config only (the page script fetches it before it starts the worker).
+- `stop` (on_build_error): ends Pagefind's service of a failed build.
 
 Material's search stays as it was when it is chosen, with Material's offline plugin (file://),
 in `mkdocs serve`, in Backstage TechDocs (whose own search reads search_index.json), without
@@ -41,6 +43,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from opsbook import fsutil
+from opsbook.pagefind_feed import PagefindFeed
 from opsbook.pages.common import replace_listings
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -67,6 +70,7 @@ _WORKER_IN_CONFIG = re.compile(
     r'("search":\s*")((?:\.\./|\./|/)*)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"'
 )
 _ARTICLE = '<article class="md-content__inner md-typeset">'
+_HTML_TAG = re.compile(r"<html\b[^>]*>")
 # A document's id, in the title of its box (opsbook.pages.document): not the ids of the
 # runbooks a page links to, which are in the same span.
 _ID_SPANS = tuple(
@@ -92,6 +96,11 @@ class Search:
     rewritten: int = 0
     # Pages that kept Material's worker (its template changed shape): Pagefind is then off.
     missed: int = 0
+    # Pagefind's service, fed each page as it is written (opsbook.pagefind_feed); started by
+    # the first page it indexes.
+    feed: PagefindFeed | None = None
+    # Why the feed could not start, if it could not.
+    feed_error: str | None = None
 
 
 def chosen(policy_data: Any) -> str:
@@ -208,12 +217,15 @@ def _point_at_worker(search: Search, html: str) -> str:
     return new
 
 
-def page_html(search: Search | None, html: str, *, indexed: bool = True) -> str:
+def page_html(
+    search: Search | None, html: str, *, indexed: bool = True, path: str | None = None
+) -> str:
     """A page's final HTML (on_post_page): opsbook's worker, and what Pagefind indexes.
 
     Only the article is indexed (not the nav, header or footer repeated on every page);
     a document's id weighs most. indexed=False (a page with Material's `search: exclude`)
-    keeps the page out of the index.
+    keeps the page out of the index. path is where the page is written in the site (its
+    dest_uri): the page goes to Pagefind's service at once.
     """
     if search is None or search.engine != PAGEFIND:
         return html
@@ -228,7 +240,45 @@ def page_html(search: Search | None, html: str, *, indexed: bool = True) -> str:
                 )
                 html = html.replace(span, weighed, 1)
                 break
+        if path is not None:
+            _feed(search, path, _indexed_part(html))
     return html
+
+
+def _indexed_part(html: str) -> str:
+    """What of a page Pagefind reads: its <html> tag (the language) and the marked article.
+
+    Pagefind indexes only the data-pagefind-body element and takes the title from its first
+    h1, so the header, nav and footer around it (two thirds of a runbook's page) are sent for
+    nothing: leaving them out halves the feed's cost in the build's thread. The index is the
+    same (tests/test_search_index.py compares it with Pagefind's run over the whole pages).
+    """
+    start = html.find(_ARTICLE[:-1] + " data-pagefind-body>")
+    end = html.rfind("</article>")
+    tag = _HTML_TAG.search(html, 0, 4096)
+    if start < 0 or end < start or tag is None:
+        return html
+    return f"{tag.group(0)}<head></head><body>{html[start : end + len('</article>')]}</body></html>"
+
+
+def _feed(search: Search, path: str, html: str) -> None:
+    if search.feed is None and search.feed_error is None:
+        binary = pagefind_binary()
+        try:
+            if binary is None:
+                raise OSError("Pagefind is not installed (pip install 'pagefind[bin]')")
+            search.feed = PagefindFeed(binary, EXCLUDED)
+        except OSError as exc:
+            search.feed_error = f"Pagefind's service did not start: {exc}"
+    if search.feed is not None:
+        search.feed.add(path, html)
+
+
+def stop(search: Search | None) -> None:
+    """Stop Pagefind's service of a build that failed (on_build_error)."""
+    if search is not None and search.feed is not None:
+        search.feed.close()
+        search.feed = None
 
 
 def template_html(search: Search | None, html: str) -> str:
@@ -304,7 +354,13 @@ def finish(search: Search | None, site_dir: str | Path) -> None:
             f"{search.missed} pages do not name Material's search worker where opsbook "
             "expects it (a new mkdocs-material?): their search box finds nothing"
         )
-    problem = run_pagefind(site)
+    if search.feed_error is not None:
+        problem: str | None = search.feed_error
+    elif search.feed is not None:
+        problem = search.feed.write(str(site / BUNDLE))
+        search.feed = None
+    else:  # no page was fed (none marked for the index): Pagefind reads the site itself
+        problem = run_pagefind(site)
     if problem is not None:
         # The pages name opsbook's worker already: a site without its index must not pass.
         raise PluginError(f"opsbook: {problem}")

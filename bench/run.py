@@ -502,6 +502,10 @@ def saved_results(work: Path) -> tuple[list[SizeResult], int, str]:
     return results, saved["repeat"], saved["date"]
 
 
+# What `--reuse` may leave out of a run: each keeps its results in the work folder.
+REUSABLE = ("trees", "alerts", "insights")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -542,7 +546,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure only the first search result and the incident page at 1,000, 3,000 and "
         "10,000 documents (bench/incident_time.py), then update its section of the report",
     )
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="comma-separated parts not to measure again (trees, alerts, insights): their "
+        "sections keep the last run's figures, and the report says so",
+    )
     args = parser.parse_args(argv)
+    reuse = {part.strip() for part in args.reuse.split(",") if part.strip()}
+    unknown = reuse - set(REUSABLE)
+    if unknown:
+        parser.error(
+            f"--reuse: unknown parts {', '.join(sorted(unknown))} (of {', '.join(REUSABLE)})"
+        )
     if args.incident_only:
         incident_time.bench(args.work)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
@@ -576,9 +592,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--no-site was given." if args.no_site else "mkdocs.yml or hooks/opsbook.py is missing."
         )
     results: list[SizeResult] = []
+    if reuse:
+        site_note = (site_note + " " if site_note else "") + (
+            f"This run did not measure {', '.join(sorted(reuse))} again (`--reuse`): those "
+            "sections show the figures of the previous run, on the same machine."
+        )
     try:
-        trees.bench(args.work, args.repeat)
-        alert_rules.bench(args.work, args.repeat)
+        if "trees" not in reuse:
+            trees.bench(args.work, args.repeat)
+        if "alerts" not in reuse:
+            alert_rules.bench(args.work, args.repeat)
         for count in sizes:
             results.append(bench_size(count, args.repeat, args.work, with_site))
             print("\n".join(results_table(results[-1:])[2:]), flush=True)
@@ -586,10 +609,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     measured = dt.date.today().isoformat()
+    given = " ".join(sys.argv[1:] if argv is None else argv)
+    site_note = (site_note + " " if site_note else "") + (
+        f"This run: `python bench/run.py {given}`." if given else "This run: `make bench`."
+    )
     text = report(results, args.repeat, site_note, measured, args.work)
     args.out.write_text(text, encoding="utf-8")
     # The page's share of the 10,000-document build just written to the report.
-    insights_bench.bench(args.work, args.repeat, report=args.out)
+    if "insights" not in reuse:
+        insights_bench.bench(args.work, args.repeat, report=args.out)
     args.out.write_text(
         insights_bench.replace_section(args.out.read_text(encoding="utf-8"), args.work),
         encoding="utf-8",

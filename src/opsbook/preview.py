@@ -51,6 +51,7 @@ from mkdocs.structure.pages import Page
 
 from opsbook import fsutil, load, schemas, site
 from opsbook.model import Postmortem, Problem, Runbook
+from opsbook.pages import alerts as alerts_page
 from opsbook.plugin import NAME, OpsbookPlugin
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -254,6 +255,16 @@ def _spec_shape(build: site.Build) -> list[tuple[str, str, str | None]]:
     return [(s.src_uri, s.title, s.parent) for s in build.specs]
 
 
+def _alert_pages(build: site.Build, site_dir: Path) -> list[Path]:
+    """The alert pages (site.write_site_files) in site_dir that hold what opsbook wrote."""
+    found = []
+    for rel, text in alerts_page.alert_files(build.ctx).items():
+        path = site_dir / rel
+        if _read_bytes(path) == text.encode("utf-8"):
+            found.append(path)
+    return found
+
+
 @dataclass
 class Timing:
     """What the last builder call did, and how long it took (for bench/preview.py's log)."""
@@ -286,6 +297,7 @@ class Preview:
         self.digests: dict[str, bytes] = {}
         self.doc_files: Sequence[File] = []
         self.last = Timing()
+        self.alert_pages: list[Path] = []
 
     def _load_config(self) -> MkDocsConfig:
         kwargs: dict[str, Any] = {"site_dir": self.site_dir}
@@ -323,6 +335,7 @@ class Preview:
         assert files is not None
         self.doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         self._settle_pending = False
+        self.alert_pages = _alert_pages(build, Path(self.config.site_dir))
         self.last = Timing("full", time.perf_counter() - started)
 
     def builder(self) -> None:
@@ -415,7 +428,12 @@ class Preview:
             if file is not None and file.page is not None:
                 render_page(file.page, self.config, files, self.doc_files, nav, env)
         self.digests = digests
+        # The alert pages this server wrote go first: site.write_site_files keeps a page it
+        # finds in the way (a docs/ page of the build) and says so.
+        for path in self.alert_pages:
+            path.unlink(missing_ok=True)
         site.write_site_files(build, self.config)
+        self.alert_pages = _alert_pages(build, Path(self.config.site_dir))
 
     # --- serving ------------------------------------------------------------------------
 

@@ -9,14 +9,16 @@ Once its first build is served, each save rewrites one runbook with a new title 
 in its body, then the page is fetched over HTTP until it shows both: the server holds every
 request while it builds, so the answer comes when the page is ready. `page` is that time (the
 target: at most 2 s at 10,000 documents; it includes the file watcher's polling, 0.5 s at
-most); `dependents` is the time until the runbooks index lists the new title too (opsbook's
-second pass: each generated page whose Markdown changed, the incident, service and review pages among them). The median of the saves
-is kept. A browser's live reload asks the same server for the same page, at the same moment.
+most); `dependents` is the time until the runbooks index lists the new title too (the
+server's second pass: each generated page whose Markdown changed, the incident, service and
+review pages among them). The median of the saves is kept. A browser's live reload asks
+the same server for the same page, at the same moment.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -204,6 +206,77 @@ def edit_to_preview(
     it (Preview.dependent)."""
     work.mkdir(parents=True, exist_ok=True)
     return {count: measure(count, work, saves) for count in sizes}
+
+
+SIZES = (1000, 3000, 10000)
+HEADING = "## Edit to preview"
+TARGET_SECONDS = 2.0
+
+
+def bench(work: Path, sizes: Sequence[int] = SIZES, saves: int = 3) -> dict[int, Preview]:
+    """Measure every size; the figures are kept in work/preview.json for `section`."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "preview.json"
+    rows: dict[str, dict[str, float]] = (
+        json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    )
+    results = edit_to_preview(sizes, work / "preview", saves)
+    for count, r in results.items():
+        rows[str(count)] = {
+            "first_build": r.first_build,
+            "page": r.page,
+            "page_cpu": r.page_cpu,
+            "dependent": r.dependent,
+            "dependent_cpu": r.dependent_cpu,
+            "idle_cpu": r.idle_cpu,
+            "saves": len(r.pages),
+        }
+        path.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return results
+
+
+def section(work: Path) -> list[str]:
+    """The report's section, from the last run's preview.json, if there is one."""
+    path = work / "preview.json"
+    if not path.is_file():
+        return []
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    lines = [
+        HEADING,
+        "",
+        "bench/preview.py: a handbook from bench/generate.py with the sample's mkdocs.yml, "
+        "served by a real `opsbook serve` (what `make serve` runs) on 127.0.0.1. Each save "
+        "rewrites one runbook's title and body; *page* is the time from the save until the "
+        "server answers that runbook's page with the change (the median of the saves; it "
+        "includes MkDocs' watcher delay), *dependents* until the runbooks index lists the new "
+        "title too (the server's second pass over the generated pages). Server CPU seconds "
+        f"beside them. Target at 10,000 documents: page ≤ {TARGET_SECONDS:g} s.",
+        "",
+        "| Documents | First build | Save to its page (server CPU) "
+        "| Save to the runbooks index (server CPU) | Watcher, idle |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for count in sorted(rows, key=int):
+        r = rows[count]
+        lines.append(
+            f"| {int(count):,} | {r['first_build']:.1f} s | {r['page']:.2f} s "
+            f"({r['page_cpu']:.2f} s) | {r['dependent']:.2f} s ({r['dependent_cpu']:.2f} s) "
+            f"| {r['idle_cpu']:.2f} CPU s/s |"
+        )
+    return [*lines, ""]
+
+
+def replace_section(report: str, work: Path) -> str:
+    """A benchmarks report with this section made anew (before the memory table)."""
+    new = "\n".join(section(work))
+    if HEADING in report:
+        start = report.index(HEADING)
+        end = report.find("\n## ", start + len(HEADING))
+        return report[:start] + new + (report[end + 1 :] if end >= 0 else "")
+    anchor = report.find("## Peak memory")
+    if anchor < 0:
+        return report.rstrip("\n") + "\n\n" + new
+    return report[:anchor] + new + "\n" + report[anchor:]
 
 
 def table(results: dict[int, Preview]) -> list[str]:

@@ -31,7 +31,7 @@ TODAY = "2026-09-15"
 
 RUNBOOK_2 = (
     RUNBOOK.replace("RB-0001", "RB-0002")
-    .replace("title: Roll back a deployment", "title: Drain a node")
+    .replace("title: Roll back a deployment", "title: Drain a node\nrelated: [RB-0001]")
     .replace("service: api", "service: nodes")
     .replace("# Roll back a deployment", "# Drain a node")
 )
@@ -43,6 +43,8 @@ PAGES = (
     "services/api/index.html",
     "runbooks/index.html",
     "incident/index.html",
+    # Names the saved runbook in its box (related: [RB-0001]).
+    "runbooks/nodes/drain/index.html",
 )
 
 
@@ -130,6 +132,11 @@ def test_a_lint_problem_the_save_brings_is_logged(
     assert server.last.kind == "page"
     found = [r.getMessage() for r in caplog.records if "runbooks/nodes/drain.md" in r.getMessage()]
     assert any("RB-0001" in m for m in found), found
+    # The other half of the duplicate gets its banner in the second pass, as a cold build has.
+    server.builder()
+    cold = _cold(book)
+    for rel in ("runbooks/api/roll-back/index.html", "runbooks/nodes/drain/index.html"):
+        assert _page(server, rel) == _page(cold, rel), rel
 
 
 def test_bad_yaml_shows_the_banner_a_cold_build_shows(

@@ -255,6 +255,31 @@ def _spec_shape(build: site.Build) -> list[tuple[str, str, str | None]]:
     return [(s.src_uri, s.title, s.parent) for s in build.specs]
 
 
+def _boxes_touched(old: site.Build, new: site.Build, changed: list[str]) -> set[str]:
+    """The documents whose box or banner may show the saved ones differently: those with
+    problems that came or went (a duplicate id's other half), those naming a saved document's
+    id (related runbooks, a postmortem's runbooks), and the runbooks a saved one names."""
+    touched = {p.path for p in set(old.ctx.problems) ^ set(new.ctx.problems)}
+    ids: set[str] = set()
+    for build in (old, new):
+        for rel in changed:
+            rb = build.ctx.runbooks_by_rel.get(rel)
+            pm = build.ctx.postmortems_by_rel.get(rel)
+            if rb is not None:
+                ids.add(rb.id)
+                ids.update(rb.related)
+            if pm is not None:
+                ids.add(pm.id)
+                ids.update(pm.runbooks)
+    for rb in new.ctx.handbook.runbooks:
+        if rb.id in ids or ids.intersection(rb.related):
+            touched.add(rb.rel)
+    for pm in new.ctx.handbook.postmortems:
+        if pm.id in ids or ids.intersection(pm.runbooks):
+            touched.add(pm.rel)
+    return touched & new.documents.keys()
+
+
 def _alert_pages(build: site.Build, site_dir: Path) -> list[Path]:
     """The alert pages (site.write_site_files) in site_dir that hold what opsbook wrote."""
     found = []
@@ -298,6 +323,8 @@ class Preview:
         self.doc_files: Sequence[File] = []
         self.last = Timing()
         self.alert_pages: list[Path] = []
+        # Documents whose box or banner a save changed, for the second pass.
+        self._boxes: set[str] = set()
 
     def _load_config(self) -> MkDocsConfig:
         kwargs: dict[str, Any] = {"site_dir": self.site_dir}
@@ -405,6 +432,7 @@ class Preview:
         for p in new.ctx.problems:
             if p not in known:
                 log.warning(site.format_problem(p))
+        self._boxes |= _boxes_touched(old, new, changed) - set(changed)
         plugin.build = new
         site.activate(new)
         for rel in changed:
@@ -421,9 +449,8 @@ class Preview:
         if build is None or files is None or nav is None or env is None:
             return
         digests = _spec_digests(build)
-        for uri, digest in digests.items():
-            if self.digests.get(uri) == digest:
-                continue
+        boxes, self._boxes = self._boxes, set()
+        for uri in [*(u for u, d in digests.items() if self.digests.get(u) != d), *sorted(boxes)]:
             file = files.get_file_from_path(uri)
             if file is not None and file.page is not None:
                 render_page(file.page, self.config, files, self.doc_files, nav, env)

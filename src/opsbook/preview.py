@@ -180,20 +180,31 @@ def _stat_tree(top: Path, into: dict[str, Key]) -> None:
                 continue
 
 
+def _documents(root: Path) -> dict[str, Key]:
+    """The stat keys of the Markdown files under runbooks/ and postmortems/, by rel path.
+
+    Plain os.walk, not load.scan (which checks every path for symlinks out and bad names): a
+    superset is enough here, since any file that comes or goes makes a full build, which scans.
+    Hidden folders are left out, as load.scan leaves them out.
+    """
+    found: dict[str, Key] = {}
+    start = len(str(root)) + 1
+    for top in (load.RUNBOOK_DIR, load.POSTMORTEM_DIR):
+        for folder, dirs, names in os.walk(root / top):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in names:
+                if not name.endswith(".md") or name.startswith("."):
+                    continue
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    found[path[start:].replace(os.sep, "/")] = _key(os.stat(path))
+    return found
+
+
 def snapshot(root: Path, config: MkDocsConfig) -> Snapshot:
     """Stat every watched file (10,000 stats take a few tens of milliseconds)."""
-    found = load.scan(root)
-    documents: dict[str, Key] = {}
-    for path in (*found.runbooks, *found.postmortems):
-        try:
-            documents[load.rel_path(path, root)] = _key(os.stat(path))
-        except OSError:
-            continue
+    documents = _documents(root)
     others: dict[str, Key] = {}
-    # A refused path (a symlink out, a bad name) is not a document, but adding or fixing one
-    # changes the handbook: it counts as another file.
-    for problem in found.problems:
-        others["refused:" + problem.path] = (0, 0, 0, 0)
     for path in (Path(config.docs_dir), root / load.POLICY_FILE, root / "schemas"):
         if path.exists():
             _stat_tree(path, others)

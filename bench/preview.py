@@ -256,6 +256,7 @@ def section(work: Path) -> list[str]:
         "| Save to the runbooks index (server CPU) | Watcher, idle |",
         "|---:|---:|---:|---:|---:|",
     ]
+    note = rows.pop("note", None)
     for count in sorted(rows, key=int):
         r = rows[count]
         lines.append(
@@ -263,7 +264,7 @@ def section(work: Path) -> list[str]:
             f"({r['page_cpu']:.2f} s) | {r['dependent']:.2f} s ({r['dependent_cpu']:.2f} s) "
             f"| {r['idle_cpu']:.2f} CPU s/s |"
         )
-    return [*lines, ""]
+    return [*lines, "", *([note, ""] if isinstance(note, str) else [])]
 
 
 def replace_section(report: str, work: Path) -> str:

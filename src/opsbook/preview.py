@@ -397,7 +397,7 @@ class Preview:
             ]
             self.snap = now
             if changed:
-                if not self.fast(changed):
+                if not self._fast_or_none(changed):
                     self._full_or_say()
                     return
                 self.last = Timing("page", time.perf_counter() - started)
@@ -406,6 +406,18 @@ class Preview:
                 self.settle()
                 self.last = Timing("dependents", time.perf_counter() - started)
             log.info(f"opsbook: {self.last.kind} in {self.last.seconds:.2f} s")
+
+    def _fast_or_none(self, changed: list[str]) -> bool:
+        """The fast path; False (a full build follows) when it cannot be taken or fails.
+
+        Any failure: the fast path is an optimisation of a full build, which reports the
+        error its own way if the handbook is really at fault.
+        """
+        try:
+            return self.fast(changed)
+        except Exception as exc:  # see the docstring
+            log.warning(f"opsbook: rebuilding the whole site, the quick update failed: {exc!r}")
+            return False
 
     def _full_or_say(self) -> None:
         """A full build; one that fails (a broken policy.yml, say) keeps the last site served

@@ -49,7 +49,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from opsbook import fsutil, load, schemas, site
+from opsbook import checks, fsutil, load, schemas, site
 from opsbook.model import Postmortem, Problem, Runbook
 from opsbook.pages import alerts as alerts_page
 from opsbook.plugin import NAME, OpsbookPlugin
@@ -317,6 +317,9 @@ class Preview:
         self.dev_addr = dev_addr
         self.site_dir = tempfile.mkdtemp(prefix="opsbook_serve_")
         self.cache = DocumentCache()
+        # The documents' texts are kept across loads (the cache): remember their placeholders.
+        if checks.PLACEHOLDER_MEMO is None:
+            checks.PLACEHOLDER_MEMO = {}
         self._trigger_dir = tempfile.mkdtemp(prefix="opsbook_settle_")
         self.trigger = Path(self._trigger_dir) / "settle"
         self._settle_pending = False

@@ -545,7 +545,7 @@ def load_handbook(
     """Load policy and every document under root; problems are collected, never raised.
 
     Raises ConfigError only when the policy or a schema cannot be used at all. read reads each
-    document (a cache of read_document in `mkdocs serve`, which reloads after every save).
+    document (a cache of read_document in `opsbook serve`, which reloads after every save).
     """
     # Loading allocates millions of objects (YAML nodes, values, models) and frees few, so the
     # cyclic collector would rescan the growing heap again and again: that more than doubled

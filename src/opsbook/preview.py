@@ -13,13 +13,13 @@ there), and on a save:
   MkDocs' public pieces (`render_page`). The builder then returns: MkDocs reloads the browser.
   A second pass, asked for through a watched file of opsbook's own, settles the pages that
   depend on the save: each generated page (indexes, incident, services, review) whose
-  Markdown changed, and the site-root files (action items, insights, alert pages).
+  Markdown changed, the documents whose box or banner may show the save (_boxes_touched),
+  and the site-root files (action items, insights, alert pages).
 - Anything else (a new or deleted document, policy.yml, a schema, mkdocs.yml, docs/): a full
   rebuild with a fresh config, as `mkdocs serve` does.
 
 Material's search index is not rebuilt on the fast path: search in the preview may be a save
-behind until a full rebuild. Other documents whose box names the saved one (its title in a
-`related` list, a duplicate id) show it at the next full rebuild as well.
+behind until a full rebuild.
 """
 
 from __future__ import annotations

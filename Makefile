@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --dev-addr $(HOST)
+	$(BIN)/opsbook serve --dev-addr $(HOST)
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict

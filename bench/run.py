@@ -2,6 +2,7 @@
 
     python bench/run.py [--sizes 1000,3000,5000,10000] [--repeat 5] [--no-site] [--report-only]
     python bench/run.py --trees-only | --alerts-only | --insights-only | --incident-only
+    python bench/run.py --preview-only
 
 The default sizes are issue 6's 1,000, 5,000 and 10,000 documents and issue 4's 3,000 (2,000
 runbooks and 1,000 postmortems). For each size, one generated handbook (bench/generate.py)
@@ -47,6 +48,7 @@ sys.path.insert(0, str(BENCH))
 import alerts as alert_rules  # noqa: E402  (bench/alerts.py, not opsbook.alerts)
 import incident_time  # noqa: E402
 import insights as insights_bench  # noqa: E402
+import preview as preview_bench  # noqa: E402  (bench/preview.py)
 import trees  # noqa: E402
 from floor import frontmatter  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
@@ -476,6 +478,7 @@ def report(
     lines += alert_rules.section(work)
     lines += insights_bench.section(work)
     lines += incident_time.section(work)
+    lines += preview_bench.section(work)
     lines += ["## Peak memory", "", *memory_table(results), ""]
     return "\n".join(lines)
 
@@ -547,6 +550,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "10,000 documents (bench/incident_time.py), then update its section of the report",
     )
     parser.add_argument(
+        "--preview-only",
+        action="store_true",
+        help="measure only edit to preview (a save in opsbook serve, bench/preview.py) at "
+        "1,000, 3,000 and 10,000 documents, then update its section of the report",
+    )
+    parser.add_argument(
         "--reuse",
         default="",
         help="comma-separated parts not to measure again (trees, alerts, insights): their "
@@ -559,6 +568,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(
             f"--reuse: unknown parts {', '.join(sorted(unknown))} (of {', '.join(REUSABLE)})"
         )
+    if args.preview_only:
+        preview_bench.bench(args.work)
+        old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+        args.out.write_text(preview_bench.replace_section(old, args.work), encoding="utf-8")
+        return 0
     if args.incident_only:
         incident_time.bench(args.work)
         old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
@@ -626,6 +640,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     incident_time.bench(args.work, [n for n in sizes if n in incident_time.SIZES])
     args.out.write_text(
         incident_time.replace_section(args.out.read_text(encoding="utf-8"), args.work),
+        encoding="utf-8",
+    )
+    # Edit to preview in a real opsbook serve, on the sizes of issue 19 among those run.
+    preview_bench.bench(args.work, [n for n in sizes if n in preview_bench.SIZES])
+    args.out.write_text(
+        preview_bench.replace_section(args.out.read_text(encoding="utf-8"), args.work),
         encoding="utf-8",
     )
     record = {"repeat": args.repeat, "date": measured, "results": [asdict(r) for r in results]}

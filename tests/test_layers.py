@@ -27,6 +27,7 @@ COMMANDS = frozenset(
         "opsbook.bundle_cli",
         "opsbook.generate",
         "opsbook.insights_cli",
+        "opsbook.preview_cli",
         "opsbook.scaffold",
     }
 )

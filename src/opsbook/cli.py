@@ -79,7 +79,16 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from opsbook import actions_cli, adopt, alertcli, bundle_cli, generate, insights_cli, scaffold
+    from opsbook import (
+        actions_cli,
+        adopt,
+        alertcli,
+        bundle_cli,
+        generate,
+        insights_cli,
+        preview_cli,
+        scaffold,
+    )
 
     parser = argparse.ArgumentParser(
         prog="opsbook",
@@ -127,7 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     p.set_defaults(func=_schema)
 
-    for module in (generate, scaffold, adopt, actions_cli, alertcli, insights_cli, bundle_cli):
+    for module in (
+        generate,
+        scaffold,
+        adopt,
+        actions_cli,
+        alertcli,
+        insights_cli,
+        bundle_cli,
+        preview_cli,
+    ):
         module.register(sub)
     return parser
 

@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -257,6 +257,29 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
         source.body = split.body
         source.body_line = split.body_line
     return source, problems
+
+
+def read_document(
+    path: Path, rel: str, kind: str, validator: schemas.Checker
+) -> tuple[Runbook | Postmortem | None, list[Problem]]:
+    """A runbook or postmortem (kind) as a model, None if it cannot be parsed, and the problems
+    of the file alone: reading it, its frontmatter, its schema.
+
+    A function of the file's bytes and the schema only: opsbook.preview keeps its answers
+    while a file is unchanged, so nothing may change a model or its source after loading.
+    """
+    source, problems = read_source(path, rel)
+    if source is None:
+        return None, problems
+    problems.extend(schemas.validate(validator, source))
+    return (runbook_from(source) if kind == "runbook" else postmortem_from(source)), problems
+
+
+# How load_handbook reads one document (path, rel, kind, schema): read_document, or a cache
+# of it (opsbook.preview).
+DocumentReader = Callable[
+    [Path, str, str, schemas.Checker], tuple[Runbook | Postmortem | None, list[Problem]]
+]
 
 
 def _parse_yaml(
@@ -516,10 +539,13 @@ def load_policy(root: Path) -> tuple[Policy, list[Problem]]:
     return policy_from(source), problems
 
 
-def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
+def load_handbook(
+    root: Path, paths: Iterable[Path] | None = None, *, read: DocumentReader = read_document
+) -> Handbook:
     """Load policy and every document under root; problems are collected, never raised.
 
-    Raises ConfigError only when the policy or a schema cannot be used at all.
+    Raises ConfigError only when the policy or a schema cannot be used at all. read reads each
+    document (a cache of read_document in `opsbook serve`, which reloads after every save).
     """
     # Loading allocates millions of objects (YAML nodes, values, models) and frees few, so the
     # cyclic collector would rescan the growing heap again and again: that more than doubled
@@ -527,13 +553,13 @@ def load_handbook(root: Path, paths: Iterable[Path] | None = None) -> Handbook:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_handbook(root, paths)
+        return _load_handbook(root, paths, read)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
+def _load_handbook(root: Path, paths: Iterable[Path] | None, read: DocumentReader) -> Handbook:
     policy, problems = load_policy(root)
     handbook = Handbook(root=root, policy=policy, problems=problems)
     vetted = paths is None  # scan refused what it must; explicit paths are checked here
@@ -559,13 +585,11 @@ def _load_handbook(root: Path, paths: Iterable[Path] | None) -> Handbook:
                 continue
             handbook.files.append(rel)
             try:
-                source, doc_problems = read_source(path, rel)
-                if source is not None:
-                    doc_problems.extend(schemas.validate(validator, source))
-                    if kind == "runbook":
-                        handbook.runbooks.append(runbook_from(source))
-                    else:
-                        handbook.postmortems.append(postmortem_from(source))
+                model, doc_problems = read(path, rel, kind, validator)
+                if isinstance(model, Runbook):
+                    handbook.runbooks.append(model)
+                elif isinstance(model, Postmortem):
+                    handbook.postmortems.append(model)
                 else:
                     handbook.broken[rel] = kind
             except Exception as exc:  # one bad file must never hide the others

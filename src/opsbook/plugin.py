@@ -32,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -44,7 +45,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 from mkdocs.utils.templates import TemplateContext
 
-from opsbook import finished, sanitize, search_index, site, sitesearch
+from opsbook import finished, load, sanitize, search_index, site, sitesearch
 from opsbook.model import Runbook
 from opsbook.pages import ASSETS
 from opsbook.pages import document as document_page
@@ -82,6 +83,14 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self._unindexed: set[str] = set()
         # The config `install` ran on_config for already, whose event is still to reach us.
         self._installed_for: MkDocsConfig | None = None
+        # For opsbook's preview server (opsbook.preview), which re-renders a saved page with
+        # MkDocs' public pieces: how documents are read (a cache kept across builds), and the
+        # last build's config, files, nav and Jinja environment.
+        self.read: load.DocumentReader | None = None
+        self.config_seen: MkDocsConfig | None = None
+        self.files: Files | None = None
+        self.nav: Navigation | None = None
+        self.env: jinja2.Environment | None = None
 
     # --- configuration ----------------------------------------------------------------
 
@@ -98,7 +107,8 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self.search = None
         site.activate(None)
         root = self._root(config)
-        build = site.load_build(root, config, self._today())
+        self.config_seen, self.files, self.nav, self.env = config, None, None, None
+        build = site.load_build(root, config, self._today(), self.read)
         site.configure(config, build)
         build.search = search_index.configure(config, _policy_data(build), self.command)
         self._unindexed = set()
@@ -186,6 +196,16 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
             )
             build.documents[rel] = build.root / rel
         return files
+
+    @event_priority(-100)  # the nav as every other plugin left it
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> None:
+        """Keep the nav and files, for the preview server's re-rendered pages."""
+        self.nav, self.files = nav, files
+
+    @event_priority(-100)
+    def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> None:
+        """Keep the Jinja environment, for the preview server's re-rendered pages."""
+        self.env = env
 
     @event_priority(50)  # before mkdocs-macros (0) and Material's tags plugin (-50)
     def on_page_markdown(

@@ -352,7 +352,7 @@ def _init(args: argparse.Namespace) -> int:
         f"  cd {shown}\n"
         f"{first}"
         "  pip install -r requirements.txt\n"
-        "  opsbook lint && mkdocs serve",
+        "  opsbook lint && opsbook serve",
         file=sys.stderr,
     )
     return EXIT_OK

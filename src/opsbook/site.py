@@ -119,12 +119,23 @@ def config_root(config: MkDocsConfig) -> Path:
     return Path(path).resolve().parent if path else Path.cwd().resolve()
 
 
-def load_build(root: Path, config: MkDocsConfig, today: dt.date) -> Build:
-    """Load and lint the handbook at root and log its problems; PluginError if unusable."""
-    ctx, redirects = _load(root, config, today)
+def load_build(
+    root: Path,
+    config: MkDocsConfig,
+    today: dt.date,
+    read: load.DocumentReader | None = None,
+    *,
+    log_problems: bool = True,
+) -> Build:
+    """Load and lint the handbook at root and log its problems; PluginError if unusable.
+
+    read: a cache of load.read_document (opsbook.preview), whose models are kept: their
+    sources are not released then.
+    """
+    ctx, redirects = _load(root, config, today, read)
     # Staleness and overdue items were left out of the lint (they show on /review/ and
     # /action-items/): what is left is a mistake in a file, a warning under --strict.
-    for p in ctx.problems:
+    for p in ctx.problems if log_problems else []:
         log.warning(format_problem(p))
     specs = generated_pages(ctx)
     return Build(
@@ -137,11 +148,14 @@ def load_build(root: Path, config: MkDocsConfig, today: dt.date) -> Build:
     )
 
 
-def _load(root: Path, config: MkDocsConfig, today: dt.date) -> tuple[Context, dict[str, str]]:
+def _load(
+    root: Path, config: MkDocsConfig, today: dt.date, read: load.DocumentReader | None = None
+) -> tuple[Context, dict[str, str]]:
     """The handbook and its lint problems bar staleness and overdue, and the redirects of its
     old paths; PluginError if unusable."""
     try:
-        result = lint.run(root, checks.Options(today=today, state=False))
+        options = checks.Options(today=today, state=False)
+        result = lint.run(root, options, read=read or load.read_document)
         # Old paths are read from the documents' data, which release_sources drops.
         redirects = oldpaths.redirect_maps(
             result.handbook,
@@ -149,7 +163,8 @@ def _load(root: Path, config: MkDocsConfig, today: dt.date) -> tuple[Context, di
             case_insensitive=_case_insensitive(Path(config.site_dir)),
         )
         old_addresses = oldpaths.old_paths(result.handbook)
-        lint.release_sources(result.handbook)
+        if read is None:
+            lint.release_sources(result.handbook)
     except load.ConfigError as exc:
         lines = [f"opsbook: {exc}"] + [f"  {format_problem(p)}" for p in exc.problems]
         raise PluginError("\n".join(lines)) from exc

@@ -30,6 +30,7 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import sections  # noqa: E402
 from floor import frontmatter, parse_handbook  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
 
@@ -230,16 +231,7 @@ def section(work: Path) -> list[str]:
 
 def replace_section(report: str, work: Path) -> str:
     """A benchmarks report with this section made anew (before the memory table)."""
-    new = "\n".join(section(work))
-    if HEADING in report:
-        start = report.index(HEADING)
-        end = report.find("\n## ", start + len(HEADING))
-        before, after = report[:start], report[end + 1 :] if end >= 0 else ""
-    else:
-        anchor = report.find("## Peak memory")
-        before, after = (report, "") if anchor < 0 else (report[:anchor], report[anchor:])
-    # A heading right under a table would be read as one more row of it.
-    return before.rstrip("\n") + "\n\n" + new + ("\n" + after if after else "")
+    return sections.replace(report, HEADING, section(work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

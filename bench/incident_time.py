@@ -35,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(BENCH), str(REPO / "src")]
 
+import sections  # noqa: E402
 from generate import generate  # noqa: E402
 
 SIZES = (1000, 3000, 10000)
@@ -348,15 +349,7 @@ def section(work: Path) -> list[str]:
 
 def replace_section(report: str, work: Path) -> str:
     """A benchmarks report with this section made anew (before the memory table)."""
-    new = "\n".join(section(work))
-    if HEADING in report:
-        start = report.index(HEADING)
-        end = report.find("\n## ", start + len(HEADING))
-        return report[:start] + new + (report[end + 1 :] if end >= 0 else "")
-    anchor = report.find("## Peak memory")
-    if anchor < 0:
-        return report.rstrip("\n") + "\n\n" + new
-    return report[:anchor] + new + "\n" + report[anchor:]
+    return sections.replace(report, HEADING, section(work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

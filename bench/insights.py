@@ -31,6 +31,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "src"))
 
+import sections  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
 from opsbook import checks, finished, lint  # noqa: E402
 from opsbook import insights as figures  # noqa: E402
@@ -165,17 +166,7 @@ def section(work: Path) -> list[str]:
 
 def replace_section(report: str, work: Path) -> str:
     """A benchmarks report with this section made anew (before the memory table)."""
-    new = "\n".join(section(work))
-    if HEADING in report:
-        start = report.index(HEADING)
-        end = report.find("\n## ", start + len(HEADING))
-        head = report[:start].rstrip("\n") + "\n\n"
-        return head + new + ("\n" + report[end + 1 :] if end >= 0 else "")
-    anchor = report.find("## Peak memory")
-    if anchor < 0:
-        return report.rstrip("\n") + "\n\n" + new
-    head = report[:anchor].rstrip("\n") + "\n\n"  # a heading must not touch a table
-    return head + new + "\n" + report[anchor:]
+    return sections.replace(report, HEADING, section(work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import sections  # noqa: E402
 from generate import TODAY, generate  # noqa: E402
 
 STARTUP_TIMEOUT = 1800.0  # the first build of 10,000 documents takes a minute or more
@@ -269,15 +270,7 @@ def section(work: Path) -> list[str]:
 
 def replace_section(report: str, work: Path) -> str:
     """A benchmarks report with this section made anew (before the memory table)."""
-    new = "\n".join(section(work))
-    if HEADING in report:
-        start = report.index(HEADING)
-        end = report.find("\n## ", start + len(HEADING))
-        return report[:start] + new + (report[end + 1 :] if end >= 0 else "")
-    anchor = report.find("## Peak memory")
-    if anchor < 0:
-        return report.rstrip("\n") + "\n\n" + new
-    return report[:anchor] + new + "\n" + report[anchor:]
+    return sections.replace(report, HEADING, section(work))
 
 
 def table(results: dict[int, Preview]) -> list[str]:

@@ -21,7 +21,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import sections  # noqa: E402
 from generate import TODAY  # noqa: E402
+
+HEADING = "## Huge, broken decision trees"
 
 POLICY_HEAD = """\
 severities:
@@ -115,7 +118,7 @@ def section(work: Path) -> list[str]:
         return []
     rows = json.loads(path.read_text(encoding="utf-8"))
     lines = [
-        "## Huge, broken decision trees",
+        HEADING,
         "",
         "`opsbook lint` of a policy.yml holding one huge decision tree full of defects "
         "(bench/trees.py), against the floor of parsing the same policy.yml with PyYAML's C "
@@ -138,16 +141,7 @@ def section(work: Path) -> list[str]:
 
 def replace_section(report: str, work: Path) -> str:
     """A benchmarks report with this section made anew (before the memory table)."""
-    heading = "## Huge, broken decision trees"
-    new = "\n".join(section(work))
-    if heading in report:
-        start = report.index(heading)
-        end = report.find("\n## ", start + len(heading))
-        return report[:start] + new + (report[end + 1 :] if end >= 0 else "")
-    anchor = report.find("## Peak memory")
-    if anchor < 0:
-        return report.rstrip("\n") + "\n\n" + new
-    return report[:anchor] + new + "\n" + report[anchor:]
+    return sections.replace(report, HEADING, section(work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -161,14 +161,15 @@ class _Text:
     problems: list[Problem]
 
 
-def _read_text(path: Path, rel: str) -> _Text | list[Problem]:
-    """The file as text with newlines normalised, or the problems that stop reading it."""
+def _read_text(path: Path, rel: str, raw: bytes | None = None) -> _Text | list[Problem]:
+    """The file as text with newlines normalised, or the problems that stop reading it; raw:
+    its bytes, read already."""
 
     def problem(line: int, col: int, rule: str, message: str) -> Problem:
         return Problem(rel, line, col, "error", rule, message)
 
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return [
@@ -203,12 +204,15 @@ def _read_text(path: Path, rel: str) -> _Text | list[Problem]:
     return _Text(text, problems)
 
 
-def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
+def read_source(
+    path: Path, rel: str, raw: bytes | None = None
+) -> tuple[Source | None, list[Problem]]:
     """One Markdown document's frontmatter and body, or the problems that prevent reading it.
 
-    rel is the path shown in messages (relative to the handbook root).
+    rel is the path shown in messages (relative to the handbook root); raw, the file's bytes
+    when the caller read them already.
     """
-    read = _read_text(path, rel)
+    read = _read_text(path, rel, raw)
     if isinstance(read, list):
         return None, read
     text, problems = read.text, read.problems
@@ -260,7 +264,7 @@ def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
 
 
 def read_document(
-    path: Path, rel: str, kind: str, validator: schemas.Checker
+    path: Path, rel: str, kind: str, validator: schemas.Checker, raw: bytes | None = None
 ) -> tuple[Runbook | Postmortem | None, list[Problem]]:
     """A runbook or postmortem (kind) as a model, None if it cannot be parsed, and the problems
     of the file alone: reading it, its frontmatter, its schema.
@@ -268,7 +272,7 @@ def read_document(
     A function of the file's bytes and the schema only: opsbook.preview keeps its answers
     while a file is unchanged, so nothing may change a model or its source after loading.
     """
-    source, problems = read_source(path, rel)
+    source, problems = read_source(path, rel, raw)
     if source is None:
         return None, problems
     problems.extend(schemas.validate(validator, source))

@@ -133,8 +133,9 @@ class DocumentCache:
             if same and self._unchanged(entry, path, st):
                 return entry.model, list(entry.problems)
         started = time.time_ns()
+        # Read once: the digest and the document come from the same bytes.
         raw = _read_bytes(path)
-        model, problems = load.read_document(path, rel, kind, checker)
+        model, problems = load.read_document(path, rel, kind, checker, raw)
         self.read_again.add(rel)
         if st is None or raw is None:
             self._entries.pop(rel, None)  # unreadable: read again next time, it reports why

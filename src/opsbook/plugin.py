@@ -85,9 +85,8 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self._installed_for: MkDocsConfig | None = None
         # For opsbook's preview server (opsbook.preview), which re-renders a saved page with
         # MkDocs' public pieces: how documents are read (a cache kept across builds), and the
-        # last build's config, files, nav and Jinja environment.
+        # last build's files, nav and Jinja environment.
         self.read: load.DocumentReader | None = None
-        self.config_seen: MkDocsConfig | None = None
         self.files: Files | None = None
         self.nav: Navigation | None = None
         self.env: jinja2.Environment | None = None
@@ -107,7 +106,7 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         self.search = None
         site.activate(None)
         root = self._root(config)
-        self.config_seen, self.files, self.nav, self.env = config, None, None, None
+        self.files, self.nav, self.env = None, None, None
         build = site.load_build(root, config, self._today(), self.read)
         site.configure(config, build)
         build.search = search_index.configure(config, _policy_data(build), self.command)

@@ -51,7 +51,6 @@ class PagefindFeed:
         self._error: str | None = None
         self._last_id = 0
         self._index_id: int | None = None
-        self.pages = 0
         self._writer = threading.Thread(target=self._write, name="pagefind-writer", daemon=True)
         self._reader = threading.Thread(target=self._read, name="pagefind-reader", daemon=True)
         self._writer.start()
@@ -70,7 +69,6 @@ class PagefindFeed:
         """Index a page written at path (relative to the site, `/` separated); never waits."""
         if self._index_id is None or self._error is not None:
             return
-        self.pages += 1
         self._send(
             {
                 "type": "AddFile",

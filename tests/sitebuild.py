@@ -124,8 +124,9 @@ def build(
     strict: bool = False,
     today: str | None = "2026-09-15",
     env: dict[str, str] | None = None,
+    verbose: bool = False,
 ) -> Built:
-    """Run `mkdocs build` on root into site, as a user would."""
+    """Run `mkdocs build` on root into site, as a user would (verbose: MkDocs' DEBUG lines)."""
     full_env = {k: v for k, v in os.environ.items() if k != "OPSBOOK_TODAY"}
     full_env["NO_MKDOCS_2_WARNING"] = "1"
     if today is not None:
@@ -134,6 +135,8 @@ def build(
     args = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)]
     if strict:
         args.append("--strict")
+    if verbose:
+        args.append("--verbose")
     proc = subprocess.run(args, cwd=root, env=full_env, capture_output=True, text=True, timeout=600)
     return Built(proc.returncode, proc.stdout, proc.stderr, site)
 

@@ -6,9 +6,12 @@ test_browser_search.py.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.config import load_config
@@ -30,6 +33,23 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     result = build(book.root, tmp_path_factory.mktemp("search-default-site"), strict=True)
     assert result.code == 0, result.log
     return result
+
+
+def small_site(
+    tmp_path: Path, edit: Callable[[str], str] | None = None, *, postmortem: bool = False
+) -> Handbook:
+    """A handbook with one runbook (and a postmortem) and the repository's site, its
+    mkdocs.yml passed through edit."""
+    book = Handbook(tmp_path / "book")
+    book.write("policy.yml", POLICY)
+    book.write("runbooks/api/roll-back.md", RUNBOOK)
+    if postmortem:
+        book.write("postmortems/2026-09-01-api-outage.md", POSTMORTEM)
+    install_site(book.root)
+    if edit is not None:
+        config = (book.root / "mkdocs.yml").read_text(encoding="utf-8")
+        (book.root / "mkdocs.yml").write_text(edit(config), encoding="utf-8")
+    return book
 
 
 def worker_of(site: Path, rel: str) -> str | None:
@@ -103,14 +123,7 @@ def test_materials_search_stays_one_setting_away(how: str, tmp_path: Path) -> No
 
 def test_offline_plugin_keeps_materials_search(tmp_path: Path) -> None:
     """Opened from file:// a page cannot fetch Pagefind's chunks: Material's search stays."""
-    book = Handbook(tmp_path / "book")
-    book.write("policy.yml", POLICY)
-    book.write("runbooks/api/roll-back.md", RUNBOOK)
-    install_site(book.root)
-    config = (book.root / "mkdocs.yml").read_text(encoding="utf-8")
-    (book.root / "mkdocs.yml").write_text(
-        config.replace("plugins:\n", "plugins:\n  - offline\n", 1), encoding="utf-8"
-    )
+    book = small_site(tmp_path, lambda c: c.replace("plugins:\n", "plugins:\n  - offline\n", 1))
     result = build(book.root, tmp_path / "site", env={"OPSBOOK_SEARCH": ""})
     assert result.code == 0, result.log
     worker = worker_of(result.site, "index.html")
@@ -163,21 +176,22 @@ def test_an_older_inits_hooks_file_gets_pagefind_too(tmp_path: Path) -> None:
     assert (result.site / "pagefind").is_dir()
 
 
-def test_pagefind_fed_during_the_build_indexes_what_its_own_run_would(
-    built: Built, tmp_path: Path
-) -> None:
-    # The bundle the build's feed wrote (opsbook.pagefind_feed) against Pagefind's own run
-    # over the same built pages: the same pages and the same fragments (named by content).
+EARLY = "Pagefind indexed"  # the DEBUG line of a build whose articles went early
+SWITCHED = "Pagefind indexes pages as they are written instead"
+
+
+def assert_same_index_as_pagefind_run(site: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    """The bundle the build's feed wrote (opsbook.pagefind_articles) against Pagefind's own
+    run over the same written pages: the same pages and the same fragments (named by their
+    content). Returns the pages."""
     out = tmp_path / "cli"
     binary = search_index.pagefind_binary()
     assert binary is not None
-    import subprocess
-
     subprocess.run(
         [
             binary,
             "--site",
-            str(built.site),
+            str(site),
             "--output-path",
             str(out),
             "--silent",
@@ -186,12 +200,62 @@ def test_pagefind_fed_during_the_build_indexes_what_its_own_run_would(
         ],
         check=True,
     )
-    fed = built.site / search_index.BUNDLE
+    fed = site / search_index.BUNDLE
     assert sorted(p.name for p in (fed / "fragment").iterdir()) == sorted(
         p.name for p in (out / "fragment").iterdir()
     )
-    pages = built.json(f"{search_index.BUNDLE}/pagefind-entry.json")["languages"]["en"]
-    assert pages["page_count"] == len(list((out / "fragment").iterdir())) > 3
+    entry = json.loads((fed / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == len(list((out / "fragment").iterdir())) > 3
+    assert not [p for p in site.iterdir() if p.name.startswith(".pagefind-")]
+    return pagefind_pages(site)
+
+
+def test_pagefind_fed_as_pages_are_read_indexes_what_its_own_run_would(tmp_path: Path) -> None:
+    book = small_site(tmp_path, postmortem=True)
+    result = build(book.root, tmp_path / "site", strict=True, verbose=True)
+    assert result.code == 0, result.log
+    # Every article went to Pagefind before its page was written, and each written page
+    # was the one predicted (opsbook.pagefind_articles): no switch to written pages.
+    assert EARLY in result.log and SWITCHED not in result.log
+    assert_same_index_as_pagefind_run(result.site, tmp_path)
+
+
+def test_a_theme_adding_to_the_article_gets_its_written_pages_indexed(tmp_path: Path) -> None:
+    # Edit buttons in the article (Material's content.action.edit): the articles predicted
+    # from the pages' content are not the written ones, so the written pages are indexed.
+    def edit_buttons(config: str) -> str:
+        config = config.replace("  features:\n", "  features:\n    - content.action.edit\n", 1)
+        return config + "repo_url: https://git.example.com/team/handbook\nedit_uri: edit/main/\n"
+
+    book = small_site(tmp_path, edit_buttons)
+    result = build(book.root, tmp_path / "site", strict=True, verbose=True)
+    assert result.code == 0, result.log
+    assert SWITCHED in result.log and EARLY not in result.log
+    assert 'rel="edit"' in (result.site / "index.html").read_text(encoding="utf-8")
+    assert_same_index_as_pagefind_run(result.site, tmp_path)
+
+
+LATE_HOOK = """\
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-200)  # after opsbook's: the page's content changes after it was sent
+def on_page_context(context, page, config, nav):
+    if page.file.src_uri == "runbooks/api/roll-back.md":
+        page.content = page.content.replace("</h1>", "</h1><p>zebrafinch</p>", 1)
+"""
+
+
+def test_content_changed_after_it_was_sent_is_indexed_as_written(tmp_path: Path) -> None:
+    # A plugin changes one page's content late: pages checked before it are sent again to
+    # a new service, and every page after it as written; the index holds the new word.
+    book = small_site(tmp_path, lambda c: c + "hooks:\n  - late.py\n", postmortem=True)
+    book.write("late.py", LATE_HOOK)
+    result = build(book.root, tmp_path / "site", strict=True)
+    assert result.code == 0, result.log
+    assert "runbooks/api/roll-back/index.html: its content changed" in result.log
+    pages = assert_same_index_as_pagefind_run(result.site, tmp_path)
+    assert [p["url"] for p in pages if "zebrafinch" in p["content"]] == ["/runbooks/api/roll-back/"]
 
 
 def test_a_pagefind_service_that_fails_is_an_error_not_a_hang(tmp_path: Path) -> None:

@@ -1,10 +1,10 @@
-"""Pagefind fed page by page while MkDocs builds: the index is made on the second core.
+"""Pagefind's service, fed page by page while MkDocs builds: the index is made on the second core.
 
 Run after the build (`pagefind --site site/`), Pagefind re-read and indexed every page while
 nothing else ran: 8 s of a 31 s build at 3,000 documents, most of what opsbook's build cost
 above a plain Material build. `pagefind --service` (the mode Pagefind's own Node and Python
-APIs drive) takes each page as MkDocs writes it and indexes it in its own process, so by the
-end of the build only writing the bundle is left (2.6 s of the 8 at 3,000 documents).
+APIs drive) takes each page as it comes and indexes it in its own process; what is sent and
+when is opsbook.pagefind_articles' business.
 
 Pagefind's Python API (`pagefind.index.PagefindIndex`) speaks the same protocol, but its
 reader sleeps 0.1 s before each response (pagefind 1.5.2, service/__init__.py
@@ -51,6 +51,7 @@ class PagefindFeed:
         self._error: str | None = None
         self._last_id = 0
         self._index_id: int | None = None
+        self._write_id: int | None = None
         self._writer = threading.Thread(target=self._write, name="pagefind-writer", daemon=True)
         self._reader = threading.Thread(target=self._read, name="pagefind-reader", daemon=True)
         self._writer.start()
@@ -79,15 +80,23 @@ class PagefindFeed:
             }
         )
 
-    def write(self, output_path: str) -> str | None:
-        """Write the bundle into output_path once every page is indexed; None, or the error."""
+    def start_write(self, output_path: str) -> None:
+        """Have the service write the bundle into output_path once every page sent so far is
+        indexed; never waits (`written` does)."""
+        if self._index_id is not None and self._write_id is None:
+            self._write_id = self._send(
+                {"type": "WriteFiles", "index_id": self._index_id, "output_path": output_path}
+            )
+
+    def written(self) -> str | None:
+        """Wait for the bundle `start_write` asked for, and stop the service; None, or the
+        error."""
         try:
             if self._index_id is None:
                 return self._error or "Pagefind's service did not start an index"
-            last = self._send(
-                {"type": "WriteFiles", "index_id": self._index_id, "output_path": output_path}
-            )
-            answer = self._wait(last, WRITE_TIMEOUT)
+            if self._write_id is None:
+                return "Pagefind was not asked to write its index"
+            answer = self._wait(self._write_id, WRITE_TIMEOUT)
             if self._error is not None:
                 return self._error
             if answer is None:
@@ -95,6 +104,11 @@ class PagefindFeed:
             return None
         finally:
             self.close()
+
+    def write(self, output_path: str) -> str | None:
+        """Write the bundle into output_path once every page is indexed; None, or the error."""
+        self.start_write(output_path)
+        return self.written()
 
     def close(self) -> None:
         """Stop the service (the build ended or failed); safe to call twice."""

@@ -203,8 +203,11 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)
     def on_env(self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files) -> None:
-        """Keep the Jinja environment, for the preview server's re-rendered pages."""
+        """Keep the Jinja environment, for the preview server's re-rendered pages; every
+        page's content is final, so Pagefind may write its bundle while MkDocs writes pages."""
         self.env = env
+        if self.build is not None:
+            search_index.contents_known(self.build.search)
 
     @event_priority(50)  # before mkdocs-macros (0) and Material's tags plugin (-50)
     def on_page_markdown(
@@ -255,8 +258,16 @@ class OpsbookPlugin(BasePlugin[OpsbookConfig]):  # type: ignore[no-untyped-call]
         if build is None or search is None:
             return None
         uri = page.file.src_uri
-        if search_index.keep_from_material(build.search, page):
+        unindexed = search_index.keep_from_material(build.search, page)
+        if unindexed:
             self._unindexed.add(uri)
+        content = self._content(build, search, uri, html)
+        search_index.content_html(build.search, page, content, indexed=not unindexed)
+        return content
+
+    def _content(
+        self, build: site.Build, search: sitesearch.MaterialSearch, uri: str, html: str
+    ) -> str:
         if uri not in build.documents:
             if build.search is not None and build.search.engine == search_index.PAGEFIND:
                 return search_index.ignore_listings(build.search, html)

@@ -13,10 +13,13 @@ What the MkDocs adapter calls, in event order:
 - `add_files` (on_files): the worker script, when Pagefind is used.
 - `ignored` (on_page_context): a generated listing, marked for Pagefind to skip (the
   documents' own pages are indexed already).
+- `content_html` (on_page_content): each page's article goes to Pagefind's service as soon
+  as its content is final, and `contents_known` (on_env) lets the service write its bundle
+  while MkDocs writes the pages (opsbook.pagefind_articles, opsbook.pagefind_feed).
 - `page_html` (on_post_page) and `template_html` (on_post_template, 404.html): pages name
-  opsbook's worker instead of Material's, and mark what Pagefind indexes and weighs.
-  Each indexed page goes to Pagefind's service as it is written (opsbook.pagefind_feed).
-- `finish` (on_post_build): has Pagefind write its bundle, and leaves search_index.json
+  opsbook's worker instead of Material's, and mark what Pagefind indexes and weighs; the
+  article sent early is checked against the page written.
+- `finish` (on_post_build): waits for Pagefind's bundle, and leaves search_index.json
   with Material's config only (the page script fetches it before it starts the worker).
 - `stop` (on_build_error): ends Pagefind's service of a failed build.
 
@@ -43,7 +46,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from opsbook import fsutil
-from opsbook.pagefind_feed import PagefindFeed
+from opsbook.pagefind_articles import ArticleFeed, Theme, mark
 from opsbook.pages.common import replace_listings
 
 log = logging.getLogger("mkdocs.plugins.opsbook")
@@ -60,25 +63,10 @@ BUNDLE = "pagefind"
 WORKER_SOURCE = Path(__file__).parent / "assets" / "search-worker.js"
 INDEX_JSON = Path("search") / "search_index.json"
 
-# Pagefind weighs words 0-10 (h1 7, h2 6, text 1): a document's id above its title, so a
-# search for RB-0004 lists RB-0004 before every page that merely links to it. The id is also
-# the page's `id` metadata: the worker puts the page whose id is the query first, whatever
-# the scores of pages that link to it many times.
-ID_WEIGHT = 10
 # Material's worker, as its base.html names it in __config: `"search": "<base>assets/...js"`.
 _WORKER_IN_CONFIG = re.compile(
     r'("search":\s*")((?:\.\./|\./|/)*)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"'
 )
-_ARTICLE = '<article class="md-content__inner md-typeset">'
-_HTML_TAG = re.compile(r"<html\b[^>]*>")
-# A document's id, in the title of its box (opsbook.pages.document): not the ids of the
-# runbooks a page links to, which are in the same span.
-_ID_SPANS = tuple(
-    f'<p class="admonition-title">{kind} <span class="ob-id">' for kind in ("Runbook", "Postmortem")
-)
-# A document box's grid of fields (service, owner, severity, review): on the index pages
-# already, and words (owner, reviewed) every document has.
-_BOX_GRID = '<dl class="ob-meta__grid">'
 # What Pagefind leaves out of every page: the ¶ permalink of each heading.
 EXCLUDED = (".headerlink",)
 # Longest a Pagefind run may take (10,000 documents index in well under a minute).
@@ -96,11 +84,8 @@ class Search:
     rewritten: int = 0
     # Pages that kept Material's worker (its template changed shape): Pagefind is then off.
     missed: int = 0
-    # Pagefind's service, fed each page as it is written (opsbook.pagefind_feed); started by
-    # the first page it indexes.
-    feed: PagefindFeed | None = None
-    # Why the feed could not start, if it could not.
-    feed_error: str | None = None
+    # Pagefind's service of this build, fed each page's article (opsbook.pagefind_articles).
+    articles: ArticleFeed | None = None
 
 
 def chosen(policy_data: Any) -> str:
@@ -172,7 +157,17 @@ def configure(config: Any, policy_data: Any, command: str | None = None) -> Sear
     """The search of this build (on_config, after Material's search plugin's); command is
     MkDocs' (on_startup: build, gh-deploy or serve), None when unknown."""
     name, reason = engine(config, policy_data, command)
-    return Search(name, reason)
+    search = Search(name, reason)
+    binary = pagefind_binary() if name == PAGEFIND else None
+    if binary is not None:
+        language = str(config.theme.get("language") or "en")
+        theme = Theme(
+            site_name=str(config.site_name),
+            html_tag=f'<html lang="{language}" class="no-js">',
+            tags=plugin_enabled(config, "material/tags", "tags"),
+        )
+        search.articles = ArticleFeed(binary, EXCLUDED, theme, Path(config.site_dir) / BUNDLE)
+    return search
 
 
 def keep_from_material(search: Search | None, page: Any) -> bool | None:
@@ -217,6 +212,28 @@ def _point_at_worker(search: Search, html: str) -> str:
     return new
 
 
+def content_html(search: Search | None, page: Any, content: str, *, indexed: bool) -> None:
+    """A page's content is final (on_page_content): its article goes to Pagefind now."""
+    if search is None or search.articles is None or not indexed:
+        return
+    meta = page.meta if isinstance(page.meta, dict) else {}
+    tags = meta.get("tags")
+    hide = meta.get("hide")
+    search.articles.content(
+        page.file.dest_uri,
+        content,
+        page.title,
+        [str(t) for t in tags] if isinstance(tags, list) else [],
+        isinstance(hide, list) and "tags" in hide,
+    )
+
+
+def contents_known(search: Search | None) -> None:
+    """Every page's content is final (on_env): Pagefind may write its bundle meanwhile."""
+    if search is not None and search.articles is not None:
+        search.articles.contents_known()
+
+
 def page_html(
     search: Search | None, html: str, *, indexed: bool = True, path: str | None = None
 ) -> str:
@@ -225,60 +242,23 @@ def page_html(
     Only the article is indexed (not the nav, header or footer repeated on every page);
     a document's id weighs most. indexed=False (a page with Material's `search: exclude`)
     keeps the page out of the index. path is where the page is written in the site (its
-    dest_uri): the page goes to Pagefind's service at once.
+    dest_uri): the article sent early is checked against it (opsbook.pagefind_articles).
     """
     if search is None or search.engine != PAGEFIND:
         return html
     html = _point_at_worker(search, html)
-    if indexed:
-        html = html.replace(_ARTICLE, _ARTICLE[:-1] + " data-pagefind-body>", 1)
-        html = html.replace(_BOX_GRID, _BOX_GRID[:-1] + " data-pagefind-ignore>", 1)
-        for span in _ID_SPANS:
-            if span in html:
-                weighed = (
-                    span[:-1] + f' data-pagefind-weight="{ID_WEIGHT}" data-pagefind-meta="id">'
-                )
-                html = html.replace(span, weighed, 1)
-                break
-        if path is not None:
-            _feed(search, path, _indexed_part(html))
-    return html
-
-
-def _indexed_part(html: str) -> str:
-    """What of a page Pagefind reads: its <html> tag (the language) and the marked article.
-
-    Pagefind indexes only the data-pagefind-body element and takes the title from its first
-    h1, so the header, nav and footer around it (two thirds of a runbook's page) are sent for
-    nothing: leaving them out halves the feed's cost in the build's thread. The index is the
-    same (tests/test_search_index.py compares it with Pagefind's run over the whole pages).
-    """
-    start = html.find(_ARTICLE[:-1] + " data-pagefind-body>")
-    end = html.rfind("</article>")
-    tag = _HTML_TAG.search(html, 0, 4096)
-    if start < 0 or end < start or tag is None:
+    if not indexed:
         return html
-    return f"{tag.group(0)}<head></head><body>{html[start : end + len('</article>')]}</body></html>"
-
-
-def _feed(search: Search, path: str, html: str) -> None:
-    if search.feed is None and search.feed_error is None:
-        binary = pagefind_binary()
-        try:
-            if binary is None:
-                raise OSError("Pagefind is not installed (pip install 'pagefind[bin]')")
-            search.feed = PagefindFeed(binary, EXCLUDED)
-        except OSError as exc:
-            search.feed_error = f"Pagefind's service did not start: {exc}"
-    if search.feed is not None:
-        search.feed.add(path, html)
+    marked = mark(html)
+    if path is not None and search.articles is not None:
+        search.articles.written(path, html, marked)
+    return marked
 
 
 def stop(search: Search | None) -> None:
     """Stop Pagefind's service of a build that failed (on_build_error)."""
-    if search is not None and search.feed is not None:
-        search.feed.close()
-        search.feed = None
+    if search is not None and search.articles is not None:
+        search.articles.stop()
 
 
 def template_html(search: Search | None, html: str) -> str:
@@ -348,18 +328,19 @@ def finish(search: Search | None, site_dir: str | Path) -> None:
             "mkdocs-material?): the site keeps Material's search"
         )
         search.engine, search.reason = MATERIAL, "template"
+        stop(search)
         return
     if search.missed:
         log.warning(
             f"{search.missed} pages do not name Material's search worker where opsbook "
             "expects it (a new mkdocs-material?): their search box finds nothing"
         )
-    if search.feed_error is not None:
-        problem: str | None = search.feed_error
-    elif search.feed is not None:
-        problem = search.feed.write(str(site / BUNDLE))
-        search.feed = None
+    articles = search.articles
+    if articles is not None and articles.started:
+        problem = articles.finish()
     else:  # no page was fed (none marked for the index): Pagefind reads the site itself
+        if articles is not None:
+            articles.stop()
         problem = run_pagefind(site)
     if problem is not None:
         # The pages name opsbook's worker already: a site without its index must not pass.

@@ -223,7 +223,8 @@ class ArticleFeed:
     def finish(self) -> str | None:
         """Wait for the bundle and put it at its place (on_post_build); None, or the error."""
         if self.early:
-            unwritten = next((p for p in self._sent if p not in self._checked_set()), None)
+            checked = set(self._checked)
+            unwritten = next((p for p in self._sent if p not in checked), None)
             if unwritten is not None:  # sent early, never written: not in the site
                 self._to_written_pages(unwritten, "was never written")
         if self.error is not None:
@@ -246,9 +247,6 @@ class ArticleFeed:
         problem = self.feed.write(str(self.bundle))
         self.feed = None
         return problem
-
-    def _checked_set(self) -> set[str]:
-        return set(self._checked)
 
     def stop(self) -> None:
         """End the service of a build that failed (on_build_error)."""

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opsbook import bundle
 from opsbook.console import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -57,6 +56,8 @@ def _out_path(given: str) -> Path | str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from opsbook import bundle  # MkDocs: imported when the command runs (see preview_cli)
+
     found = root_and_today(args.root, args.today)
     if isinstance(found, int):
         return found

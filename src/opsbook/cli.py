@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.metadata
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from opsbook import changed, checks, lint, load, report, schemas
 from opsbook.console import (
@@ -72,19 +72,32 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
+    import importlib.metadata  # 30 ms at every start when imported at the top
+
     try:
         return importlib.metadata.version("opsbook")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
         return "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """`--version`, whose installed version is looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"opsbook {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from opsbook import (
         actions_cli,
-        adopt,
+        adopt_cli,
         alertcli,
         bundle_cli,
-        generate,
+        generate_cli,
         insights_cli,
         preview_cli,
         scaffold,
@@ -94,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="opsbook",
         description="Incident-response runbooks, postmortems and policy as code.",
     )
-    parser.add_argument("--version", action="version", version=f"opsbook {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -137,9 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_schema)
 
     for module in (
-        generate,
+        generate_cli,
         scaffold,
-        adopt,
+        adopt_cli,
         actions_cli,
         alertcli,
         insights_cli,

@@ -235,6 +235,23 @@ def test_a_theme_adding_to_the_article_gets_its_written_pages_indexed(tmp_path: 
     assert_same_index_as_pagefind_run(result.site, tmp_path)
 
 
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_docs_pagefind_of_the_handbooks_own_is_replaced_with_a_warning(
+    kind: str, tmp_path: Path
+) -> None:
+    book = small_site(tmp_path)
+    if kind == "file":
+        book.write("docs/pagefind", "not an index\n")
+    else:
+        book.write("docs/pagefind/notes.md", "# Notes\n")
+    result = build(book.root, tmp_path / "site")
+    assert result.code == 0, result.log
+    assert "is replaced by Pagefind's search index" in result.log
+    assert (result.site / "pagefind" / "pagefind-entry.json").is_file()
+    strict = build(book.root, tmp_path / "strict-site", strict=True)
+    assert strict.code != 0 and "Traceback" not in strict.log
+
+
 LATE_HOOK = """\
 from mkdocs.plugins import event_priority
 

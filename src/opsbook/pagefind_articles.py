@@ -238,9 +238,20 @@ class ArticleFeed:
             if problem is not None:
                 self._discard_early()
                 return problem
-            if self.bundle.exists():
-                shutil.rmtree(self.bundle)
-            self._early_dir.rename(self.bundle)
+            if self.bundle.exists() or self.bundle.is_symlink():
+                log.warning(
+                    f"opsbook: {self.bundle.name}/ in the site (from docs/?) is replaced by "
+                    "Pagefind's search index: rename it"
+                )
+            try:
+                if self.bundle.is_dir() and not self.bundle.is_symlink():
+                    shutil.rmtree(self.bundle)
+                elif self.bundle.exists() or self.bundle.is_symlink():
+                    self.bundle.unlink()
+                self._early_dir.rename(self.bundle)
+            except OSError as exc:
+                self._discard_early()
+                return f"Pagefind's index could not be put at {self.bundle}: {exc}"
             self._early_dir = None
             log.debug(f"opsbook: Pagefind indexed {len(self._checked)} pages as MkDocs read them")
             return None

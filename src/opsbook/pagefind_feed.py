@@ -203,7 +203,11 @@ class PagefindFeed:
             except BlockingIOError:
                 return
             if not chunk:
-                code = self._proc.wait()
+                try:
+                    code = self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._fail("Pagefind's service closed its output")
+                    return
                 self._fail(f"Pagefind's service exited {code}")
                 return
             *messages, self._read_buffer = (self._read_buffer + chunk).split(b",")

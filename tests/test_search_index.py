@@ -160,15 +160,14 @@ def test_lint_checks_site_search(tmp_path: Path, opsbook: Callable[..., Run]) ->
 def test_an_older_inits_hooks_file_gets_pagefind_too(tmp_path: Path) -> None:
     """The hooks/opsbook.py an older `opsbook init` copied installs the plugin, whose every
     event (on_post_page included) then runs: the site gets opsbook's search like any other."""
-    book = Handbook(tmp_path / "book")
-    book.write("policy.yml", POLICY)
-    book.write("runbooks/api/roll-back.md", RUNBOOK)
-    install_site(book.root)
+
+    def hooks_not_plugin(config: str) -> str:
+        config = re.sub(r"  - opsbook:?\n(?:      .*\n)*", "", config)
+        return config + "\nhooks:\n  - hooks/opsbook.py\n"
+
+    book = small_site(tmp_path, hooks_not_plugin)
     old = (Path(__file__).parent / "old-init-hooks-opsbook.py.txt").read_text(encoding="utf-8")
     (book.root / "hooks" / "opsbook.py").write_text(old, encoding="utf-8")
-    config = (book.root / "mkdocs.yml").read_text(encoding="utf-8")
-    config = re.sub(r"  - opsbook:?\n(?:      .*\n)*", "", config)
-    (book.root / "mkdocs.yml").write_text(config + "\nhooks:\n  - hooks/opsbook.py\n", "utf-8")
     result = build(book.root, tmp_path / "site", strict=True, env={"OPSBOOK_SEARCH": ""})
     assert result.code == 0, result.log
     worker = worker_of(result.site, "index.html")

@@ -112,6 +112,7 @@ class Theme:
 class _Sent:
     content: str  # the content as sent (the same string as the page's, unless changed later)
     before: str
+    checked: bool = False  # its written page was the one predicted
 
 
 @dataclass
@@ -127,9 +128,8 @@ class ArticleFeed:
     # Early: articles are sent from content; False once a written page showed otherwise.
     early: bool = True
     error: str | None = None
-    # Pages sent early, by site path, until written and checked; then those checked.
+    # Pages sent early, by site path (while early).
     _sent: dict[str, _Sent] = field(default_factory=dict)
-    _checked: list[str] = field(default_factory=list)
     # The early bundle is written beside the site's, then moved in (a switch discards it).
     _early_dir: Path | None = None
 
@@ -168,11 +168,13 @@ class ArticleFeed:
         check the article sent early, or send it now."""
         if self.early:
             sent = self._sent.get(path)
-            problem = self._differs(sent, html) if sent is not None else "was not sent"
-            if problem is None:
-                self._checked.append(path)
+            if sent is None:
+                self._to_written_pages(path, "was not sent")
+            elif (problem := self._differs(sent, html)) is not None:
+                self._to_written_pages(path, problem)
+            else:
+                sent.checked = True
                 return
-            self._to_written_pages(path, problem)
         feed = self._service()
         if feed is not None:
             feed.add(path, indexed_part(marked))
@@ -201,11 +203,10 @@ class ArticleFeed:
         self._discard_early()
         feed = self._service()
         if feed is not None:
-            for done in self._checked:
-                sent = self._sent[done]
-                feed.add(done, self._article(sent.before, sent.content))
+            for done, sent in self._sent.items():
+                if sent.checked:
+                    feed.add(done, self._article(sent.before, sent.content))
         self._sent.clear()
-        self._checked.clear()
 
     def _discard_early(self) -> None:
         if self.feed is not None:
@@ -223,8 +224,7 @@ class ArticleFeed:
     def finish(self) -> str | None:
         """Wait for the bundle and put it at its place (on_post_build); None, or the error."""
         if self.early:
-            checked = set(self._checked)
-            unwritten = next((p for p in self._sent if p not in checked), None)
+            unwritten = next((p for p, sent in self._sent.items() if not sent.checked), None)
             if unwritten is not None:  # sent early, never written: not in the site
                 self._to_written_pages(unwritten, "was never written")
         if self.error is not None:
@@ -238,26 +238,33 @@ class ArticleFeed:
             if problem is not None:
                 self._discard_early()
                 return problem
+            problem = self._put_in_place(self._early_dir)
+            if problem is not None:
+                self._discard_early()
+                return problem
+            self._early_dir = None
+            log.debug(f"opsbook: Pagefind indexed {len(self._sent)} pages as MkDocs read them")
+            return None
+        problem = self.feed.write(str(self.bundle))
+        self.feed = None
+        return problem
+
+    def _put_in_place(self, written: Path) -> str | None:
+        """Move the bundle written beside the site to its place; None, or what went wrong."""
+        try:
             if self.bundle.exists() or self.bundle.is_symlink():
                 log.warning(
                     f"opsbook: {self.bundle.name}/ in the site (from docs/?) is replaced by "
                     "Pagefind's search index: rename it"
                 )
-            try:
                 if self.bundle.is_dir() and not self.bundle.is_symlink():
                     shutil.rmtree(self.bundle)
-                elif self.bundle.exists() or self.bundle.is_symlink():
+                else:
                     self.bundle.unlink()
-                self._early_dir.rename(self.bundle)
-            except OSError as exc:
-                self._discard_early()
-                return f"Pagefind's index could not be put at {self.bundle}: {exc}"
-            self._early_dir = None
-            log.debug(f"opsbook: Pagefind indexed {len(self._checked)} pages as MkDocs read them")
-            return None
-        problem = self.feed.write(str(self.bundle))
-        self.feed = None
-        return problem
+            written.rename(self.bundle)
+        except OSError as exc:
+            return f"Pagefind's index could not be put at {self.bundle}: {exc}"
+        return None
 
     def stop(self) -> None:
         """End the service of a build that failed (on_build_error)."""

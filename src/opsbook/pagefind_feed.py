@@ -32,6 +32,7 @@ import os
 import select
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 # Longest the service may take to answer what the build waits for: starting an index, taking
@@ -100,10 +101,9 @@ class PagefindFeed:
         self._write_id = self._send(
             {"type": "WriteFiles", "index_id": self._index_id, "output_path": output_path}
         )
-        deadline = time.monotonic() + WRITE_TIMEOUT
-        while self._error is None and (self._taken < self._write_id or self._unwritten):
-            if not self._pump(deadline):
-                self._fail(f"Pagefind did not take its pages within {WRITE_TIMEOUT:.0f} s")
+        write_id = self._write_id
+        if not self._until(lambda: self._taken >= write_id and not self._unwritten):
+            self._fail(f"Pagefind did not take its pages within {WRITE_TIMEOUT:.0f} s")
 
     def written(self) -> str | None:
         """Wait for the bundle `start_write` asked for, and stop the service; None, or the
@@ -151,11 +151,16 @@ class PagefindFeed:
         return self._last_id
 
     def _wait(self, message_id: int) -> dict[str, Any] | None:
-        deadline = time.monotonic() + WRITE_TIMEOUT
-        while self._error is None and message_id not in self._answers:
-            if not self._pump(deadline):
-                return None
+        self._until(lambda: message_id in self._answers)
         return self._answers.pop(message_id, None)
+
+    def _until(self, done: Callable[[], bool]) -> bool:
+        """Send and read until done() or an error; False if WRITE_TIMEOUT passed first."""
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        while self._error is None and not done():
+            if not self._pump(deadline):
+                return False
+        return True
 
     def _fail(self, message: str) -> None:
         if self._error is None:

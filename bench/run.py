@@ -392,14 +392,13 @@ def results_table(results: list[SizeResult]) -> list[str]:
 
 
 MEMORY_NOTE = (
-    "Each figure is the peak resident set size Linux reports for the measured process (`wait4"
-    "`). It cannot be lower than the size of bench/run.py's own process when it started the c"
-    "ommand (a child counts the memory it had before it became the measured program), which g"
-    "rows as the run goes on: the figures equal to one another at the smaller sizes (91 MB in"
-    " this run) are that size, not the command's. The builds' figures are above it. The opsbo"
-    "ok build's peak at 10,000 documents is Pagefind's service, which holds the index while i"
-    "t writes its bundle (1.2 GB seen by `ps` during a build); MkDocs' own process peaked at "
-    "about 335 MB there, beside the plain build's 315 MB."
+    "Each figure is the peak resident set size Linux reports for the measured command "
+    "(`wait4`: the largest of its process and the processes it waited for). It cannot be "
+    "lower than the size of bench/run.py's own process when it started the command (a child"
+    " counts the memory it had before it became the measured program), and that size grows "
+    "as the run goes on: figures equal to one another at the smaller sizes are that size, "
+    "not the commands'. The opsbook build's figure is the largest of MkDocs' process and "
+    "Pagefind's service, which holds the index while it writes its bundle."
 )
 
 
